@@ -1,0 +1,31 @@
+//! Stage 3: turn the lowered spec and the model into Rust syntax trees, one per output file.
+
+mod docs;
+mod operations;
+mod progenitor;
+mod raw_client;
+mod split;
+mod types;
+
+use crate::error::Result;
+use crate::normalise::Normalised;
+
+/// The syntax tree of each generated file.
+pub struct Emitted {
+    /// The types crate's models.
+    pub types: syn::File,
+    /// The client crate's private request builder.
+    pub raw_client: syn::File,
+    /// The client crate's public operation methods.
+    pub operations: syn::File,
+}
+
+/// Emits all files; `types_crate` is how generated code names the models crate.
+pub fn emit(normalised: &Normalised, types_crate: &str) -> Result<Emitted> {
+    let all = progenitor::run(&normalised.lowered, &normalised.model, types_crate)?;
+    let parts = split::split(all)?;
+    let types = types::emit(parts.types, &normalised.model)?;
+    let raw_client = raw_client::emit(parts.client);
+    let operations = operations::emit(&raw_client, &normalised.model)?;
+    Ok(Emitted { types, raw_client, operations })
+}

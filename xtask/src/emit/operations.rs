@@ -1,0 +1,140 @@
+//! The public facade: one method per operation on `crate::Client`. Each calls the raw
+//! progenitor method and decodes the response through the hand-written runtime, so the caller
+//! gets the typed `result` (or a page of them) or a `crate::Error` they can match on.
+
+use std::collections::BTreeMap;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use syn::visit_mut::{self, VisitMut};
+
+use crate::error::{GenError, Result};
+use crate::model::{ApiModel, Operation, ResultShape};
+
+/// Emits the facade from the model and the raw client's method signatures.
+pub fn emit(raw: &syn::File, model: &ApiModel) -> Result<syn::File> {
+    let signatures = raw_signatures(raw);
+    let types_path = quote!(types);
+    let mut methods = Vec::new();
+    for op in &model.operations {
+        let sig = signatures.get(&op.name).ok_or_else(|| {
+            GenError::at(format!("operation {}", op.spec_id), "internal: progenitor emitted no method for it")
+        })?;
+        methods.push(method(op, sig, &types_path));
+    }
+    let table = operation_table(model);
+    let tokens = quote! {
+        use crate::types;
+
+        impl crate::Client {
+            #(#methods)*
+        }
+
+        #table
+    };
+    syn::parse2(tokens).map_err(|e| GenError::at("operations", format!("internal: emitted invalid Rust: {e}")))
+}
+
+/// Method name -> the parameters after `&self`, with progenitor's `'a` lifetimes elided.
+fn raw_signatures(raw: &syn::File) -> BTreeMap<String, Vec<syn::FnArg>> {
+    let mut out = BTreeMap::new();
+    for item in &raw.items {
+        let syn::Item::Impl(imp) = item else { continue };
+        for inner in &imp.items {
+            let syn::ImplItem::Fn(f) = inner else { continue };
+            if f.sig.asyncness.is_none() {
+                continue;
+            }
+            let mut args: Vec<syn::FnArg> =
+                f.sig.inputs.iter().filter(|a| matches!(a, syn::FnArg::Typed(_))).cloned().collect();
+            for arg in &mut args {
+                ElideLifetimes.visit_fn_arg_mut(arg);
+            }
+            out.insert(f.sig.ident.to_string(), args);
+        }
+    }
+    out
+}
+
+struct ElideLifetimes;
+
+impl VisitMut for ElideLifetimes {
+    fn visit_type_reference_mut(&mut self, r: &mut syn::TypeReference) {
+        r.lifetime = None;
+        visit_mut::visit_type_reference_mut(self, r);
+    }
+}
+
+fn method(op: &Operation, args: &[syn::FnArg], types_path: &TokenStream) -> TokenStream {
+    let name = format_ident!("{}", op.name);
+    let arg_names: Vec<TokenStream> = args
+        .iter()
+        .filter_map(|a| match a {
+            syn::FnArg::Typed(t) => Some(t.pat.as_ref()),
+            syn::FnArg::Receiver(_) => None,
+        })
+        .map(|pat| quote!(#pat))
+        .collect();
+    let (ret, decode) = match &op.result {
+        ResultShape::Empty => (quote!(()), quote!(crate::runtime::decode::empty(response).await)),
+        ResultShape::Bare(t) => {
+            let t = t.tokens(types_path);
+            (t, quote!(crate::runtime::decode::bare(response).await))
+        }
+        ResultShape::Enveloped(t) => {
+            let t = t.tokens(types_path);
+            (t, quote!(crate::runtime::decode::enveloped(response).await))
+        }
+        ResultShape::Paged { item } => {
+            let t = item.tokens(types_path);
+            (quote!(crate::Page<#t>), quote!(crate::runtime::decode::paged(response).await))
+        }
+    };
+    let docs = method_docs(op);
+    quote! {
+        #(#[doc = #docs])*
+        pub async fn #name(&self, #(#args),*) -> crate::Result<#ret> {
+            let response = self.raw.#name(#(#arg_names),*).await;
+            #decode
+        }
+    }
+}
+
+fn method_docs(op: &Operation) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(summary) = &op.summary {
+        lines.push(summary.trim().to_string());
+    }
+    if let Some(description) = &op.description {
+        if !lines.is_empty() {
+            lines.push(String::new());
+        }
+        lines.extend(description.trim().lines().map(str::to_string));
+    }
+    if !lines.is_empty() {
+        lines.push(String::new());
+    }
+    lines.push(format!("`{} {}` (operation `{}`).", op.method, op.path, op.spec_id));
+    lines.into_iter().map(|l| if l.is_empty() { l } else { format!(" {l}") }).collect()
+}
+
+/// Method and path template per operation, for tracing without the credentials or ids.
+fn operation_table(model: &ApiModel) -> TokenStream {
+    let mut ops: Vec<&Operation> = model.operations.iter().collect();
+    ops.sort_by(|a, b| a.name.cmp(&b.name));
+    let arms = ops.iter().map(|op| {
+        let name = &op.name;
+        let method = &op.method;
+        let path = &op.path;
+        quote! { #name => Some((#method, #path)), }
+    });
+    quote! {
+        /// The HTTP method and path template of the operation `operation_id`.
+        pub(crate) fn route(operation_id: &str) -> Option<(&'static str, &'static str)> {
+            match operation_id {
+                #(#arms)*
+                _ => None,
+            }
+        }
+    }
+}

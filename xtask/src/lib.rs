@@ -1,0 +1,62 @@
+//! The cf-cache generator. `generate` runs the whole pipeline in memory:
+//!
+//! `load` (bytes -> OpenAPI) -> `normalise` (-> lowered spec + our model) -> `emit`
+//! (-> syntax trees, via progenitor/typify and our own emitters) -> `format` (-> text with a
+//! provenance header). `write` puts files on disk; `surface` summarises what changed.
+
+pub mod error;
+mod emit;
+mod format;
+mod load;
+mod model;
+mod naming;
+mod normalise;
+pub mod surface;
+pub mod write;
+
+pub use error::GenError;
+
+/// Default location of the spec, relative to the workspace root.
+pub const DEFAULT_SPEC: &str = "spec/cloudflare-cache.yaml";
+/// The types crate's generated module.
+pub const TYPES_FILE: &str = "crates/cf-cache-types/src/generated.rs";
+/// The client crate's private request builder.
+pub const RAW_CLIENT_FILE: &str = "crates/cf-cache-client/src/generated/raw.rs";
+/// The client crate's public operations.
+pub const OPERATIONS_FILE: &str = "crates/cf-cache-client/src/generated/operations.rs";
+
+/// One output file: where it goes (relative to the workspace root) and its full text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedFile {
+    /// Relative path with forward slashes.
+    pub path: String,
+    /// The file's text.
+    pub contents: String,
+}
+
+/// Generates every file from the spec `bytes`; `spec_name` is how the headers and error
+/// messages name the spec. Deterministic: the same bytes give the same files.
+pub fn generate(bytes: &[u8], spec_name: &str) -> Result<Vec<GeneratedFile>, GenError> {
+    let spec = load::load(bytes, spec_name)?;
+    let normalised = normalise::normalise(&spec)?;
+    let emitted = emit::emit(&normalised, "cf_cache_types")?;
+    let provenance = format::Provenance { spec_name: &spec.name, spec_sha256: &spec.sha256 };
+    let file = |path: &str, tree: &syn::File, doc: &str| GeneratedFile {
+        path: path.to_string(),
+        contents: format::render(tree, &provenance, doc),
+    };
+    Ok(vec![
+        file(TYPES_FILE, &emitted.types, "Request and response models of the Cloudflare cache API."),
+        file(
+            RAW_CLIENT_FILE,
+            &emitted.raw_client,
+            "Request building for every operation (progenitor output, trimmed). Private: the\n\
+             public surface is `operations`, and behaviour lives in the runtime's hooks.",
+        ),
+        file(
+            OPERATIONS_FILE,
+            &emitted.operations,
+            "One method per API operation on `Client`, returning the decoded `result`.",
+        ),
+    ])
+}

@@ -1,0 +1,160 @@
+//! Our own view of the API, lowered from the spec. The emitters read only this (and the
+//! lowered spec handed to progenitor), so a reader can follow one operation from YAML to
+//! Rust through `normalise` -> `model` -> `emit`.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+/// Everything the emitters need that progenitor does not produce itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiModel {
+    /// Operations in spec order.
+    pub operations: Vec<Operation>,
+    /// String enums (named components and hoisted inline enums) emitted as open enums.
+    pub string_enums: Vec<StringEnum>,
+    /// `oneOf` components whose branches are single-key objects, emitted as Rust enums.
+    pub unions: Vec<OneKeyUnion>,
+}
+
+/// One HTTP operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operation {
+    /// Rust method name (snake case); also the lowered `operationId`.
+    pub name: String,
+    /// The spec's own `operationId`.
+    pub spec_id: String,
+    /// Upper-case HTTP method.
+    pub method: String,
+    /// Path template relative to the base URL, e.g. `/zones/{zone_id}/purge_cache`.
+    pub path: String,
+    /// One-line summary from the spec.
+    pub summary: Option<String>,
+    /// Longer description from the spec.
+    pub description: Option<String>,
+    /// Path, query and header parameters, in the order progenitor takes them.
+    pub params: Vec<Param>,
+    /// What a successful call returns.
+    pub result: ResultShape,
+}
+
+/// Where a parameter travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamLocation {
+    /// A `{name}` segment of the path template.
+    Path,
+    /// A query string pair.
+    Query,
+    /// A request header.
+    Header,
+}
+
+/// One operation parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    /// Name on the wire.
+    pub api_name: String,
+    /// Where it goes.
+    pub location: ParamLocation,
+    /// Whether the spec requires it.
+    pub required: bool,
+}
+
+/// How the success body relates to the value handed back to the caller.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResultShape {
+    /// No JSON body: the call returns `()`.
+    Empty,
+    /// The body itself is the value.
+    Bare(TypeExpr),
+    /// Cloudflare's `{success, errors, messages, result}` envelope around the value.
+    Enveloped(TypeExpr),
+    /// An envelope whose `result` is a list and which carries `result_info`: a page.
+    Paged {
+        /// Type of one list item.
+        item: TypeExpr,
+    },
+}
+
+/// A Rust type the emitters can spell without asking typify.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeExpr {
+    /// A generated model, by its Rust name.
+    Named(String),
+    /// `Vec<T>`.
+    List(Box<TypeExpr>),
+    /// `Option<T>` (a nullable schema).
+    Nullable(Box<TypeExpr>),
+    /// `String`.
+    String,
+    /// `chrono::DateTime<Utc>`.
+    DateTime,
+    /// `i64`.
+    Integer,
+    /// `f64`.
+    Number,
+    /// `bool`.
+    Boolean,
+    /// Any JSON value.
+    Json,
+}
+
+impl TypeExpr {
+    /// Spells the type; generated models are reached through `types_path`.
+    pub fn tokens(&self, types_path: &TokenStream) -> TokenStream {
+        match self {
+            TypeExpr::Named(name) => {
+                let ident = format_ident!("{}", name);
+                quote!(#types_path::#ident)
+            }
+            TypeExpr::List(item) => {
+                let item = item.tokens(types_path);
+                quote!(::std::vec::Vec<#item>)
+            }
+            TypeExpr::Nullable(inner) => {
+                let inner = inner.tokens(types_path);
+                quote!(::std::option::Option<#inner>)
+            }
+            TypeExpr::String => quote!(::std::string::String),
+            TypeExpr::DateTime => quote!(::chrono::DateTime<::chrono::offset::Utc>),
+            TypeExpr::Integer => quote!(i64),
+            TypeExpr::Number => quote!(f64),
+            TypeExpr::Boolean => quote!(bool),
+            TypeExpr::Json => quote!(::serde_json::Value),
+        }
+    }
+}
+
+/// A string enum that keeps parsing when the server sends a value the spec does not list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StringEnum {
+    /// Rust type name.
+    pub name: String,
+    /// Description from the spec.
+    pub description: Option<String>,
+    /// The listed values, in spec order.
+    pub values: Vec<String>,
+}
+
+/// A `oneOf` of single-key objects, e.g. the purge body: exactly one form can be built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OneKeyUnion {
+    /// Rust type name.
+    pub name: String,
+    /// Description from the spec.
+    pub description: Option<String>,
+    /// One variant per branch, in spec order.
+    pub variants: Vec<UnionVariant>,
+}
+
+/// One branch of a [`OneKeyUnion`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnionVariant {
+    /// Rust variant name.
+    pub name: String,
+    /// The JSON key this branch consists of.
+    pub key: String,
+    /// The value's type, or `None` when the only allowed value is `true` (a unit variant).
+    pub payload: Option<TypeExpr>,
+    /// Description of the branch from the spec.
+    pub description: Option<String>,
+}
