@@ -15,7 +15,10 @@ pub struct GenError {
 impl GenError {
     /// Builds an error at `place`.
     pub fn at(place: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { place: place.into(), message: message.into() }
+        Self {
+            place: place.into(),
+            message: message.into(),
+        }
     }
 }
 

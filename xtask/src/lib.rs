@@ -4,8 +4,8 @@
 //! (-> syntax trees, via progenitor/typify and our own emitters) -> `format` (-> text with a
 //! provenance header). `write` puts files on disk; `surface` summarises what changed.
 
-pub mod error;
 mod emit;
+pub mod error;
 mod format;
 mod load;
 mod model;
@@ -24,6 +24,8 @@ pub const TYPES_FILE: &str = "crates/cf-cache-types/src/generated.rs";
 pub const RAW_CLIENT_FILE: &str = "crates/cf-cache-client/src/generated/raw.rs";
 /// The client crate's public operations.
 pub const OPERATIONS_FILE: &str = "crates/cf-cache-client/src/generated/operations.rs";
+/// The client crate's module tying the generated files together.
+pub const CLIENT_MOD_FILE: &str = "crates/cf-cache-client/src/generated/mod.rs";
 
 /// One output file: where it goes (relative to the workspace root) and its full text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,13 +42,29 @@ pub fn generate(bytes: &[u8], spec_name: &str) -> Result<Vec<GeneratedFile>, Gen
     let spec = load::load(bytes, spec_name)?;
     let normalised = normalise::normalise(&spec)?;
     let emitted = emit::emit(&normalised, "cf_cache_types")?;
-    let provenance = format::Provenance { spec_name: &spec.name, spec_sha256: &spec.sha256 };
+    let provenance = format::Provenance {
+        spec_name: &spec.name,
+        spec_sha256: &spec.sha256,
+    };
     let file = |path: &str, tree: &syn::File, doc: &str| GeneratedFile {
         path: path.to_string(),
         contents: format::render(tree, &provenance, doc),
     };
+    let modules: syn::File = syn::parse_quote! {
+        pub(crate) mod operations;
+        pub(crate) mod raw;
+    };
     Ok(vec![
-        file(TYPES_FILE, &emitted.types, "Request and response models of the Cloudflare cache API."),
+        file(
+            CLIENT_MOD_FILE,
+            &modules,
+            "Code generated from the spec; the hand-written runtime is everything outside this folder.",
+        ),
+        file(
+            TYPES_FILE,
+            &emitted.types,
+            "Request and response models of the Cloudflare cache API.",
+        ),
         file(
             RAW_CLIENT_FILE,
             &emitted.raw_client,

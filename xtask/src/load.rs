@@ -40,10 +40,17 @@ pub fn load(bytes: &[u8], name: &str) -> Result<LoadedSpec> {
             Some(loc) => format!("{name}:{}:{}", loc.line(), loc.column()),
             None => name.to_string(),
         };
-        GenError::at(place, format!("not a valid OpenAPI 3.0 document at `{path}`: {inner}"))
+        GenError::at(
+            place,
+            format!("not a valid OpenAPI 3.0 document at `{path}`: {inner}"),
+        )
     })?;
 
-    Ok(LoadedSpec { openapi, sha256: sha256_hex(bytes), name: name.to_string() })
+    Ok(LoadedSpec {
+        openapi,
+        sha256: sha256_hex(bytes),
+        name: name.to_string(),
+    })
 }
 
 fn yaml_error(name: &str, e: &serde_yaml::Error) -> GenError {

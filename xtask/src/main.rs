@@ -43,7 +43,11 @@ fn parse_args(args: Vec<String>) -> Result<Args, String> {
         Some(other) => return Err(format!("unknown command `{other}`")),
         None => return Err("missing command".into()),
     }
-    let mut parsed = Args { check: false, spec: root.join(DEFAULT_SPEC), out: root };
+    let mut parsed = Args {
+        check: false,
+        spec: root.join(DEFAULT_SPEC),
+        out: root,
+    };
     while let Some(arg) = iter.next() {
         match arg.as_str() {
             "--check" => parsed.check = true,
@@ -117,8 +121,14 @@ fn regen(args: &Args) -> ExitCode {
 fn display_name(spec: &Path, root: &Path) -> String {
     let absolute = spec.canonicalize().unwrap_or_else(|_| spec.to_path_buf());
     let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    let shown = absolute.strip_prefix(&root).map(Path::to_path_buf).unwrap_or_else(|_| {
-        absolute.file_name().map(PathBuf::from).unwrap_or(absolute.clone())
-    });
+    let shown = absolute
+        .strip_prefix(&root)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| {
+            absolute
+                .file_name()
+                .map(PathBuf::from)
+                .unwrap_or(absolute.clone())
+        });
     shown.to_string_lossy().replace('\\', "/")
 }

@@ -6,14 +6,22 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 /// `purge-cache`, `PurgeCache`, `purge cache` -> `purge_cache`; keywords get a trailing `_`.
 pub fn snake_ident(input: &str) -> String {
     let out = to_ident_case(input, ToSnakeCase::to_snake_case);
-    if typify::accept_as_ident(&out) { out } else { format!("{out}_") }
+    if typify::accept_as_ident(&out) {
+        out
+    } else {
+        format!("{out}_")
+    }
 }
 
 /// `cache_cache-reserve`, `cache reserve` -> `CacheCacheReserve`. A name that is a keyword
 /// even in Pascal case (`Self`) gets a `Schema` suffix.
 pub fn pascal_ident(input: &str) -> String {
     let out = to_ident_case(input, ToUpperCamelCase::to_upper_camel_case);
-    if typify::accept_as_ident(&out) { out } else { format!("{out}Schema") }
+    if typify::accept_as_ident(&out) {
+        out
+    } else {
+        format!("{out}Schema")
+    }
 }
 
 fn to_ident_case(input: &str, case: fn(&str) -> String) -> String {
@@ -38,7 +46,10 @@ mod tests {
     #[test]
     fn operation_ids_become_snake_identifiers() {
         assert_eq!(snake_ident("zone-purge"), "zone_purge");
-        assert_eq!(snake_ident("origin-cloud-regions-v2-list"), "origin_cloud_regions_v2_list");
+        assert_eq!(
+            snake_ident("origin-cloud-regions-v2-list"),
+            "origin_cloud_regions_v2_list"
+        );
         assert_eq!(snake_ident("purgeCache"), "purge_cache");
         assert_eq!(snake_ident("type"), "type_");
         assert_eq!(snake_ident("2fa"), "n2fa");

@@ -16,14 +16,15 @@ use serde_json::{Map, Value, json};
 use crate::error::{GenError, Result};
 use crate::load::LoadedSpec;
 use crate::model::{
-    ApiModel, OneKeyUnion, Operation, Param, ParamLocation, ResultShape, StringEnum, TypeExpr,
-    UnionVariant,
+    ApiModel, OneKeyUnion, Operation, Param, ParamLocation, ResultShape, StringEnum, TypeExpr, UnionVariant,
 };
 use crate::naming::{pascal_ident, snake_ident};
 
 const SCHEMA_REF: &str = "#/components/schemas/";
 /// Methods in the order progenitor visits them, so our order matches its output.
-const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 /// `$ref` chains longer than this are treated as cycles.
 const MAX_REF_DEPTH: usize = 32;
 /// Schema keywords that become runtime validation rather than Rust types: typify would turn
@@ -133,7 +134,9 @@ fn unescape(key: &str) -> String {
 
 /// Gives every component schema its Rust name and rewrites the references to match.
 fn rename_schemas(mut doc: Value, spec_name: &str) -> Result<Value> {
-    let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut)
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
     else {
         return Ok(doc);
     };
@@ -145,13 +148,14 @@ fn rename_schemas(mut doc: Value, spec_name: &str) -> Result<Value> {
         if let Some(first) = taken.get(&new) {
             return Err(GenError::at(
                 format!("{spec_name}: #/components/schemas/{}", escape(&old)),
-                format!(
-                    "schemas `{first}` and `{old}` both become the Rust name `{new}`; rename one"
-                ),
+                format!("schemas `{first}` and `{old}` both become the Rust name `{new}`; rename one"),
             ));
         }
         taken.insert(new.clone(), old.clone());
-        renames.insert(format!("{SCHEMA_REF}{}", escape(&old)), format!("{SCHEMA_REF}{new}"));
+        renames.insert(
+            format!("{SCHEMA_REF}{}", escape(&old)),
+            format!("{SCHEMA_REF}{new}"),
+        );
         renamed.insert(new, schema);
     }
     *schemas = renamed;
@@ -193,7 +197,11 @@ impl<'a> Normaliser<'a> {
             .and_then(Value::as_object_mut)
             .map(std::mem::take)
             .unwrap_or_default();
-        Self { doc, spec_name, schemas }
+        Self {
+            doc,
+            spec_name,
+            schemas,
+        }
     }
 
     fn run(mut self) -> Result<Normalised> {
@@ -220,9 +228,19 @@ impl<'a> Normaliser<'a> {
             "components": {"schemas": self.schemas},
         });
         let lowered: OpenAPI = serde_json::from_value(lowered).map_err(|e| {
-            GenError::at(self.spec_name, format!("internal: lowered spec is not OpenAPI: {e}"))
+            GenError::at(
+                self.spec_name,
+                format!("internal: lowered spec is not OpenAPI: {e}"),
+            )
         })?;
-        Ok(Normalised { lowered, model: ApiModel { operations, string_enums, unions } })
+        Ok(Normalised {
+            lowered,
+            model: ApiModel {
+                operations,
+                string_enums,
+                unions,
+            },
+        })
     }
 
     fn place(&self, pointer: &str) -> String {
@@ -245,7 +263,12 @@ impl<'a> Normaliser<'a> {
     }
 
     fn lower_operations(&mut self) -> Result<(Map<String, Value>, Vec<Operation>)> {
-        let paths = self.doc.get("paths").and_then(Value::as_object).cloned().unwrap_or_default();
+        let paths = self
+            .doc
+            .get("paths")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
         let mut lowered_paths = Map::new();
         let mut operations = Vec::new();
         let mut names: BTreeMap<String, String> = BTreeMap::new();
@@ -262,9 +285,10 @@ impl<'a> Normaliser<'a> {
             for method in METHODS {
                 let Some(op) = item.get(method) else { continue };
                 let place = format!("{item_place}/{method}");
-                let spec_id = op.get("operationId").and_then(Value::as_str).ok_or_else(|| {
-                    GenError::at(self.place(&place), "operation has no operationId")
-                })?;
+                let spec_id = op
+                    .get("operationId")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| GenError::at(self.place(&place), "operation has no operationId"))?;
                 let name = snake_ident(spec_id);
                 let here = format!("{} {path}", method.to_uppercase());
                 if let Some(previous) = names.insert(name.clone(), here.clone()) {
@@ -350,10 +374,23 @@ impl<'a> Normaliser<'a> {
         // Operation-level parameters override path-level ones with the same name and location.
         let mut merged: Vec<(String, String, Value)> = Vec::new();
         let own = own.and_then(Value::as_array);
-        for (i, raw) in shared.into_iter().flatten().chain(own.into_iter().flatten()).enumerate() {
+        for (i, raw) in shared
+            .into_iter()
+            .flatten()
+            .chain(own.into_iter().flatten())
+            .enumerate()
+        {
             let param = self.resolve(raw)?.clone();
-            let name = param.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
-            let location = param.get("in").and_then(Value::as_str).unwrap_or_default().to_string();
+            let name = param
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let location = param
+                .get("in")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
             if name.is_empty() {
                 return Err(GenError::at(
                     self.place(&format!("{place}/parameters/{i}")),
@@ -379,8 +416,14 @@ impl<'a> Normaliser<'a> {
                     ));
                 }
             };
-            let style = param.get("style").and_then(Value::as_str).unwrap_or(default_style);
-            let explode = param.get("explode").and_then(Value::as_bool).unwrap_or(style == "form");
+            let style = param
+                .get("style")
+                .and_then(Value::as_str)
+                .unwrap_or(default_style);
+            let explode = param
+                .get("explode")
+                .and_then(Value::as_bool)
+                .unwrap_or(style == "form");
             if style != default_style || explode != (style == "form") {
                 return Err(GenError::at(
                     param_place,
@@ -396,9 +439,9 @@ impl<'a> Normaliser<'a> {
                     "parameters described with `content` are not supported; use `schema`",
                 ));
             }
-            let schema = param.get("schema").ok_or_else(|| {
-                GenError::at(param_place.clone(), "parameter has no schema")
-            })?;
+            let schema = param
+                .get("schema")
+                .ok_or_else(|| GenError::at(param_place.clone(), "parameter has no schema"))?;
             let mut schema = self.resolve(schema)?.clone();
             if string_enum_values(&schema).is_some() {
                 let hoisted = self.insert_unique(format!("{op_pascal}{}", pascal_ident(&name)), schema);
@@ -407,19 +450,28 @@ impl<'a> Normaliser<'a> {
             lift_constraints(&mut schema);
             let required =
                 kind == ParamLocation::Path || param.get("required").and_then(Value::as_bool) == Some(true);
-            let mut lowered_param = json!({"name": name, "in": location, "required": required, "schema": schema});
+            let mut lowered_param =
+                json!({"name": name, "in": location, "required": required, "schema": schema});
             if let Some(description) = param.get("description") {
                 lowered_param["description"] = description.clone();
             }
             lowered.push(lowered_param);
-            params.push(Param { api_name: name, location: kind, required });
+            params.push(Param {
+                api_name: name,
+                location: kind,
+                required,
+            });
         }
         Ok((lowered, params))
     }
 
     fn lower_body(&mut self, body: &Value, op_pascal: &str, place: &str) -> Result<Value> {
         let body = self.resolve(body)?.clone();
-        let content = body.get("content").and_then(Value::as_object).cloned().unwrap_or_default();
+        let content = body
+            .get("content")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
         let Some(media) = content.iter().find(|(k, _)| is_json(k)).map(|(_, v)| v) else {
             let kinds: Vec<_> = content.keys().cloned().collect();
             return Err(GenError::at(
@@ -443,7 +495,12 @@ impl<'a> Normaliser<'a> {
         Ok(json!({"$ref": format!("{SCHEMA_REF}{name}")}))
     }
 
-    fn lower_result(&mut self, responses: Option<&Value>, op_pascal: &str, place: &str) -> Result<ResultShape> {
+    fn lower_result(
+        &mut self,
+        responses: Option<&Value>,
+        op_pascal: &str,
+        place: &str,
+    ) -> Result<ResultShape> {
         let responses = responses.and_then(Value::as_object).cloned().unwrap_or_default();
         let mut bodies: Vec<Value> = Vec::new();
         for (status, response) in &responses {
@@ -522,15 +579,28 @@ impl<'a> Normaliser<'a> {
     /// Spells a schema that is a reference or a simple shape.
     fn type_expr(&self, schema: &Value, place: &str) -> Result<TypeExpr> {
         self.simple_type(schema).ok_or_else(|| {
-            GenError::at(self.place(place), format!("internal: no Rust type for schema {schema}"))
+            GenError::at(
+                self.place(place),
+                format!("internal: no Rust type for schema {schema}"),
+            )
         })
     }
 
     fn simple_type(&self, schema: &Value) -> Option<TypeExpr> {
         if let Some(target) = schema.get("$ref").and_then(Value::as_str) {
-            return target.strip_prefix(SCHEMA_REF).map(|n| TypeExpr::Named(unescape(n)));
+            return target
+                .strip_prefix(SCHEMA_REF)
+                .map(|n| TypeExpr::Named(unescape(n)));
         }
-        let structural = ["properties", "allOf", "oneOf", "anyOf", "enum", "additionalProperties", "not"];
+        let structural = [
+            "properties",
+            "allOf",
+            "oneOf",
+            "anyOf",
+            "enum",
+            "additionalProperties",
+            "not",
+        ];
         if structural.iter().any(|k| schema.get(k).is_some()) {
             return None;
         }
@@ -547,7 +617,11 @@ impl<'a> Normaliser<'a> {
             None => TypeExpr::Json,
         };
         let nullable = schema.get("nullable").and_then(Value::as_bool) == Some(true);
-        Some(if nullable && base != TypeExpr::Json { TypeExpr::Nullable(Box::new(base)) } else { base })
+        Some(if nullable && base != TypeExpr::Json {
+            TypeExpr::Nullable(Box::new(base))
+        } else {
+            base
+        })
     }
 
     /// Inserts a component under `wanted`, or `wanted2`, `wanted3`... if the name is taken.
@@ -598,23 +672,35 @@ impl<'a> Normaliser<'a> {
     fn find_unions(&self) -> Vec<OneKeyUnion> {
         let mut unions = Vec::new();
         for (name, schema) in &self.schemas {
-            let Some(branches) = schema.get("oneOf").and_then(Value::as_array) else { continue };
+            let Some(branches) = schema.get("oneOf").and_then(Value::as_array) else {
+                continue;
+            };
             let mut variants = Vec::new();
             for branch in branches {
-                let Some(variant) = self.single_key_branch(branch) else { break };
+                let Some(variant) = self.single_key_branch(branch) else {
+                    break;
+                };
                 variants.push(variant);
             }
             if variants.len() != branches.len() || variants.is_empty() {
                 continue;
             }
             strip_common_prefix(&mut variants);
-            unions.push(OneKeyUnion { name: name.clone(), description: description_of(schema), variants });
+            unions.push(OneKeyUnion {
+                name: name.clone(),
+                description: description_of(schema),
+                variants,
+            });
         }
         unions
     }
 
     fn single_key_branch(&self, branch: &Value) -> Option<UnionVariant> {
-        let branch_name = branch.get("$ref")?.as_str()?.strip_prefix(SCHEMA_REF).map(unescape)?;
+        let branch_name = branch
+            .get("$ref")?
+            .as_str()?
+            .strip_prefix(SCHEMA_REF)
+            .map(unescape)?;
         let schema = self.schemas.get(&branch_name)?;
         let properties = schema.get("properties")?.as_object()?;
         let (key, value) = properties.iter().next().filter(|_| properties.len() == 1)?;
@@ -640,7 +726,12 @@ impl<'a> Normaliser<'a> {
 
     /// Drops components no operation can reach: envelope pieces, union branches and anything
     /// the spec declares but never uses. The types crate holds exactly the API's models.
-    fn prune_unreachable(&mut self, paths: &Map<String, Value>, operations: &[Operation], unions: &[OneKeyUnion]) {
+    fn prune_unreachable(
+        &mut self,
+        paths: &Map<String, Value>,
+        operations: &[Operation],
+        unions: &[OneKeyUnion],
+    ) {
         let mut pending: Vec<String> = Vec::new();
         collect_schema_refs(&Value::Object(paths.clone()), &mut pending);
         for op in operations {
@@ -687,7 +778,10 @@ fn is_json(media_type: &str) -> bool {
 }
 
 fn description_of(schema: &Value) -> Option<String> {
-    schema.get("description").and_then(Value::as_str).map(str::to_string)
+    schema
+        .get("description")
+        .and_then(Value::as_str)
+        .map(str::to_string)
 }
 
 /// The listed values if `schema` is a string enum (nulls are dropped: they mean "nullable").
@@ -719,7 +813,13 @@ fn hoist_inline_enums(schema: &mut Value, context: &str, top: bool, found: &mut 
     walk_children(schema, context, Vec::new(), top, found);
 }
 
-fn walk_children(schema: &Value, context: &str, slot: Slot, top: bool, found: &mut Vec<(String, Value, Slot)>) {
+fn walk_children(
+    schema: &Value,
+    context: &str,
+    slot: Slot,
+    top: bool,
+    found: &mut Vec<(String, Value, Slot)>,
+) {
     if !top && string_enum_values(schema).is_some() {
         found.push((context.to_string(), schema.clone(), slot));
         return;
@@ -746,7 +846,11 @@ fn walk_children(schema: &Value, context: &str, slot: Slot, top: bool, found: &m
             for (i, member) in members.iter().enumerate() {
                 let mut s = slot.clone();
                 s.extend([key.to_string(), i.to_string()]);
-                let name = if members.len() == 1 { context.to_string() } else { format!("{context}Variant{i}") };
+                let name = if members.len() == 1 {
+                    context.to_string()
+                } else {
+                    format!("{context}Variant{i}")
+                };
                 walk_children(member, &name, s, false, found);
             }
         }
@@ -769,10 +873,17 @@ fn set_slot(schema: &mut Value, slot: &Slot, component: &str) {
         };
     }
     let nullable = target.get("nullable").and_then(Value::as_bool) == Some(true)
-        || target.get("enum").and_then(Value::as_array).is_some_and(|v| v.contains(&Value::Null));
+        || target
+            .get("enum")
+            .and_then(Value::as_array)
+            .is_some_and(|v| v.contains(&Value::Null));
     let description = target.get("description").cloned();
     let reference = json!({"$ref": format!("{SCHEMA_REF}{component}")});
-    *target = if nullable { json!({"nullable": true, "allOf": [reference]}) } else { reference };
+    *target = if nullable {
+        json!({"nullable": true, "allOf": [reference]})
+    } else {
+        reference
+    };
     if let (Some(d), Some(obj)) = (description, target.as_object_mut())
         && nullable
     {
@@ -898,8 +1009,17 @@ mod tests {
 
     #[test]
     fn common_prefix_is_stripped_at_word_boundaries() {
-        let variant = |name: &str| UnionVariant { name: name.into(), key: String::new(), payload: None, description: None };
-        let mut variants = vec![variant("PurgeEverything"), variant("PurgeFiles"), variant("PurgeFilesWithHeaders")];
+        let variant = |name: &str| UnionVariant {
+            name: name.into(),
+            key: String::new(),
+            payload: None,
+            description: None,
+        };
+        let mut variants = vec![
+            variant("PurgeEverything"),
+            variant("PurgeFiles"),
+            variant("PurgeFilesWithHeaders"),
+        ];
         strip_common_prefix(&mut variants);
         let names: Vec<_> = variants.iter().map(|v| v.name.as_str()).collect();
         assert_eq!(names, ["Everything", "Files", "FilesWithHeaders"]);
@@ -911,8 +1031,14 @@ mod tests {
 
     #[test]
     fn string_enums_drop_null_and_reject_mixed_types() {
-        assert_eq!(string_enum_values(&json!({"type": "string", "enum": ["on", "off", null]})), Some(vec!["on".into(), "off".into()]));
+        assert_eq!(
+            string_enum_values(&json!({"type": "string", "enum": ["on", "off", null]})),
+            Some(vec!["on".into(), "off".into()])
+        );
         assert_eq!(string_enum_values(&json!({"enum": [1, "a"]})), None);
-        assert_eq!(string_enum_values(&json!({"type": "boolean", "enum": [true]})), None);
+        assert_eq!(
+            string_enum_values(&json!({"type": "boolean", "enum": [true]})),
+            None
+        );
     }
 }

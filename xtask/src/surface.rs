@@ -23,7 +23,9 @@ impl Surface {
                 let syn::Item::Impl(imp) = item else { continue };
                 for inner in imp.items {
                     if let syn::ImplItem::Fn(f) = inner {
-                        surface.operations.insert(f.sig.ident.to_string(), f.sig.to_token_stream().to_string());
+                        surface
+                            .operations
+                            .insert(f.sig.ident.to_string(), f.sig.to_token_stream().to_string());
                     }
                 }
             }
@@ -52,8 +54,16 @@ impl Surface {
 }
 
 fn describe(kind: &str, old: &BTreeMap<String, String>, new: &BTreeMap<String, String>, out: &mut String) {
-    let added: Vec<&str> = new.keys().filter(|k| !old.contains_key(*k)).map(String::as_str).collect();
-    let removed: Vec<&str> = old.keys().filter(|k| !new.contains_key(*k)).map(String::as_str).collect();
+    let added: Vec<&str> = new
+        .keys()
+        .filter(|k| !old.contains_key(*k))
+        .map(String::as_str)
+        .collect();
+    let removed: Vec<&str> = old
+        .keys()
+        .filter(|k| !new.contains_key(*k))
+        .map(String::as_str)
+        .collect();
     let changed: Vec<&str> = new
         .iter()
         .filter(|(k, v)| old.get(*k).is_some_and(|o| o != *v))

@@ -2,39 +2,39 @@
 // Do not edit by hand: change the spec or xtask/, then run `cargo xtask regen`.
 
 //! Request and response models of the Cloudflare cache API.
-///The zone's Cache Reserve setting.
+/// The zone's Cache Reserve setting.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CacheReserveSetting {
-    ///Whether the caller may change this setting.
+    /// Whether the caller may change this setting.
     pub editable: bool,
-    ///The `id` field of [`CacheReserveSetting`].
+    /// The `id` field of [`CacheReserveSetting`].
     pub id: ::cf_cache_types::CacheReserveSettingId,
-    ///When the setting last changed; absent or null if never changed.
+    /// When the setting last changed; absent or null if never changed.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub modified_on: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-    ///The `value` field of [`CacheReserveSetting`].
+    /// The `value` field of [`CacheReserveSetting`].
     pub value: ::cf_cache_types::ToggleValue,
 }
-///New Cache Reserve value.
+/// New Cache Reserve value.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CacheReserveUpdate {
-    ///The `value` field of [`CacheReserveUpdate`].
+    /// The `value` field of [`CacheReserveUpdate`].
     pub value: ::cf_cache_types::ToggleValue,
 }
-///A stored mapping from an origin IP to the cloud region hosting it.
+/// A stored mapping from an origin IP to the cloud region hosting it.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct OriginCloudRegion {
-    ///When the mapping last changed.
+    /// When the mapping last changed.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub modified_on: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-    ///Origin IPv4 or IPv6 address in canonical form (RFC 5952 for IPv6).
+    /// Origin IPv4 or IPv6 address in canonical form (RFC 5952 for IPv6).
     pub origin_ip: ::std::string::String,
-    ///Vendor-specific region identifier, e.g. `us-east-1`.
+    /// Vendor-specific region identifier, e.g. `us-east-1`.
     pub region: ::std::string::String,
-    ///The `vendor` field of [`OriginCloudRegion`].
+    /// The `vendor` field of [`OriginCloudRegion`].
     pub vendor: ::cf_cache_types::CloudVendor,
 }
-///Origin IPs whose mappings should be deleted (1 to 100).
+/// Origin IPs whose mappings should be deleted (1 to 100).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
 pub struct OriginCloudRegionBatchDeleteRequest(
@@ -58,39 +58,38 @@ for OriginCloudRegionBatchDeleteRequest {
         Self(value)
     }
 }
-///An item a batch call could not apply.
+/// An item a batch call could not apply.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct OriginCloudRegionBatchFailure {
-    ///Why the item failed (human-readable; expected on every failed item).
+    /// Why the item failed (human-readable; expected on every failed item).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub error: ::std::option::Option<::std::string::String>,
-    ///Origin IP the item refers to, as submitted.
+    /// Origin IP the item refers to, as submitted.
     pub origin_ip: ::std::string::String,
 }
-///Per-item outcome of a batch upsert or delete; both lists may be non-empty at once.
+/// Per-item outcome of a batch upsert or delete; both lists may be non-empty at once.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct OriginCloudRegionBatchResult {
-    ///Items that were rejected, with reasons.
+    /// Items that were rejected, with reasons.
     pub failed: ::std::vec::Vec<OriginCloudRegionBatchFailure>,
-    ///Items that were applied.
+    /// Items that were applied.
     pub succeeded: ::std::vec::Vec<OriginCloudRegionBatchSuccess>,
 }
-/**An item a batch call applied. For upserts `region`/`vendor` are the new
-values, for deletes the values that were removed; the API does not mark
-them as guaranteed, so treat them as optional.
-*/
+/// An item a batch call applied. For upserts `region`/`vendor` are the new
+/// values, for deletes the values that were removed; the API does not mark
+/// them as guaranteed, so treat them as optional.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct OriginCloudRegionBatchSuccess {
-    ///Origin IP the item refers to.
+    /// Origin IP the item refers to.
     pub origin_ip: ::std::string::String,
-    ///Region identifier of the mapping.
+    /// Region identifier of the mapping.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub region: ::std::option::Option<::std::string::String>,
-    ///The `vendor` field of [`OriginCloudRegionBatchSuccess`].
+    /// The `vendor` field of [`OriginCloudRegionBatchSuccess`].
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub vendor: ::std::option::Option<::cf_cache_types::CloudVendor>,
 }
-///Mappings to create or replace in one call (1 to 100).
+/// Mappings to create or replace in one call (1 to 100).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
 pub struct OriginCloudRegionBatchUpsertRequest(
@@ -114,69 +113,67 @@ for OriginCloudRegionBatchUpsertRequest {
         Self(value)
     }
 }
-///Identifies the mapping that was removed.
+/// Identifies the mapping that was removed.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct OriginCloudRegionDeleted {
-    ///The origin IP whose mapping was deleted.
+    /// The origin IP whose mapping was deleted.
     pub origin_ip: ::std::string::String,
 }
-/**A mapping to create or replace. `region` must be listed for `vendor` by
-`list_supported_origin_cloud_regions` (else error 1157). In the single-IP
-PUT, `origin_ip` must match the path (else error 1146); in the batch PUT it
-selects the mapping to upsert.
-*/
+/// A mapping to create or replace. `region` must be listed for `vendor` by
+/// `list_supported_origin_cloud_regions` (else error 1157). In the single-IP
+/// PUT, `origin_ip` must match the path (else error 1146); in the batch PUT it
+/// selects the mapping to upsert.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct OriginCloudRegionRequest {
-    ///Origin IPv4 or IPv6 address.
+    /// Origin IPv4 or IPv6 address.
     pub origin_ip: ::std::string::String,
-    ///Vendor-specific region identifier.
+    /// Vendor-specific region identifier.
     pub region: ::std::string::String,
-    ///The `vendor` field of [`OriginCloudRegionRequest`].
+    /// The `vendor` field of [`OriginCloudRegionRequest`].
     pub vendor: ::cf_cache_types::CloudVendor,
 }
-/**A URL plus the request headers that are part of its custom cache key.
-Include `CF-Device-Type` and/or `CF-IPCountry` when the cache key varies
-by device type or country, `Accept-Language` when it varies by language,
-and `Origin` when it varies by origin; an `Origin` value needs scheme and
-host, plus the port unless it is the scheme's default (80/443).
-*/
+/// A URL plus the request headers that are part of its custom cache key.
+/// Include `CF-Device-Type` and/or `CF-IPCountry` when the cache key varies
+/// by device type or country, `Accept-Language` when it varies by language,
+/// and `Origin` when it varies by origin; an `Origin` value needs scheme and
+/// host, plus the port unless it is the scheme's default (80/443).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct PurgeFileWithHeaders {
-    ///Header name to value, as they would appear on the cached request.
+    /// Header name to value, as they would appear on the cached request.
     #[serde(default, skip_serializing_if = ":: std :: collections :: HashMap::is_empty")]
     pub headers: ::std::collections::HashMap<
         ::std::string::String,
         ::std::string::String,
     >,
-    ///Complete URL including scheme.
+    /// Complete URL including scheme.
     pub url: ::std::string::String,
 }
-///Acknowledgement of an accepted purge or invalidation request.
+/// Acknowledgement of an accepted purge or invalidation request.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct PurgeResult {
-    ///Identifier echoed by the API for the accepted request.
+    /// Identifier echoed by the API for the accepted request.
     pub id: ::std::string::String,
 }
-///The zone's Regional Tiered Cache setting.
+/// The zone's Regional Tiered Cache setting.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct RegionalTieredCacheSetting {
-    ///Whether the caller may change this setting.
+    /// Whether the caller may change this setting.
     pub editable: bool,
-    ///The `id` field of [`RegionalTieredCacheSetting`].
+    /// The `id` field of [`RegionalTieredCacheSetting`].
     pub id: ::cf_cache_types::RegionalTieredCacheSettingId,
-    ///When the setting last changed.
+    /// When the setting last changed.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub modified_on: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-    ///The `value` field of [`RegionalTieredCacheSetting`].
+    /// The `value` field of [`RegionalTieredCacheSetting`].
     pub value: ::cf_cache_types::ToggleValue,
 }
-///New Regional Tiered Cache value.
+/// New Regional Tiered Cache value.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct RegionalTieredCacheUpdate {
-    ///The `value` field of [`RegionalTieredCacheUpdate`].
+    /// The `value` field of [`RegionalTieredCacheUpdate`].
     pub value: ::cf_cache_types::ToggleValue,
 }
-///Placeholder body for starting a Cache Reserve Clear; send `{}`.
+/// Placeholder body for starting a Cache Reserve Clear; send `{}`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
 pub struct ReserveClearRequest(
@@ -202,74 +199,73 @@ for ReserveClearRequest {
         Self(value)
     }
 }
-///State of the most recent Cache Reserve Clear job.
+/// State of the most recent Cache Reserve Clear job.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ReserveClearStatus {
-    ///When the job finished; only present once `state` is `Completed`.
+    /// When the job finished; only present once `state` is `Completed`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub end_ts: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-    ///The `id` field of [`ReserveClearStatus`].
+    /// The `id` field of [`ReserveClearStatus`].
     pub id: ::cf_cache_types::ReserveClearStatusId,
-    ///When this record last changed.
+    /// When this record last changed.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub modified_on: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-    ///When the job started.
+    /// When the job started.
     pub start_ts: ::chrono::DateTime<::chrono::offset::Utc>,
-    ///The `state` field of [`ReserveClearStatus`].
+    /// The `state` field of [`ReserveClearStatus`].
     pub state: ::cf_cache_types::ReserveClearState,
 }
-///The Smart Tiered Cache setting as it stood when deleted (no `value`).
+/// The Smart Tiered Cache setting as it stood when deleted (no `value`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SmartTieredCacheDeleted {
-    ///Whether the setting was editable.
+    /// Whether the setting was editable.
     pub editable: bool,
-    ///The `id` field of [`SmartTieredCacheDeleted`].
+    /// The `id` field of [`SmartTieredCacheDeleted`].
     pub id: ::cf_cache_types::SmartTieredCacheDeletedId,
-    ///When the setting last changed.
+    /// When the setting last changed.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub modified_on: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
-///The zone's Smart Tiered Cache setting.
+/// The zone's Smart Tiered Cache setting.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SmartTieredCacheSetting {
-    ///Whether the caller may change this setting.
+    /// Whether the caller may change this setting.
     pub editable: bool,
-    ///The `id` field of [`SmartTieredCacheSetting`].
+    /// The `id` field of [`SmartTieredCacheSetting`].
     pub id: ::cf_cache_types::SmartTieredCacheSettingId,
-    ///When the setting last changed.
+    /// When the setting last changed.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub modified_on: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-    ///The `value` field of [`SmartTieredCacheSetting`].
+    /// The `value` field of [`SmartTieredCacheSetting`].
     pub value: ::cf_cache_types::ToggleValue,
 }
-///Desired Smart Tiered Cache value (used for both create and update).
+/// Desired Smart Tiered Cache value (used for both create and update).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SmartTieredCacheUpdate {
-    ///The `value` field of [`SmartTieredCacheUpdate`].
+    /// The `value` field of [`SmartTieredCacheUpdate`].
     pub value: ::cf_cache_types::ToggleValue,
 }
-///A region that mappings may target, with its associated upper-tier data centers.
+/// A region that mappings may target, with its associated upper-tier data centers.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SupportedCloudRegion {
-    ///Vendor-specific region identifier, usable as `region` in mappings.
+    /// Vendor-specific region identifier, usable as `region` in mappings.
     pub name: ::std::string::String,
-    ///IATA codes of the Tiered Cache upper-tier data centers near this region; traffic for mapped origins is routed through them.
+    /// IATA codes of the Tiered Cache upper-tier data centers near this region; traffic for mapped origins is routed through them.
     pub upper_tier_colos: ::std::vec::Vec<::std::string::String>,
 }
-///Vendors and regions accepted by the mapping endpoints.
+/// Vendors and regions accepted by the mapping endpoints.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SupportedCloudRegions {
-    /**Whether the upper-tier data center codes could be resolved. If
-`false`, `upper_tier_colos` lists may be empty or incomplete.
-*/
+    /// Whether the upper-tier data center codes could be resolved. If
+    /// `false`, `upper_tier_colos` lists may be empty or incomplete.
     pub obtained_codes: bool,
-    ///Vendor name (see `CloudVendor`) to the regions it supports.
+    /// Vendor name (see `CloudVendor`) to the regions it supports.
     pub vendors: ::std::collections::HashMap<
         ::std::string::String,
         ::std::vec::Vec<SupportedCloudRegion>,
     >,
 }
-///Distinct MIME types (e.g. `image/webp`) that may be served as variants.
+/// Distinct MIME types (e.g. `image/webp`) that may be served as variants.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
 pub struct VariantMimeTypes(pub ::std::vec::Vec<::std::string::String>);
@@ -289,72 +285,71 @@ impl ::std::convert::From<::std::vec::Vec<::std::string::String>> for VariantMim
         Self(value)
     }
 }
-///The variants setting as it stood when deleted (no `value`).
+/// The variants setting as it stood when deleted (no `value`).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct VariantsDeleted {
-    ///Whether the setting was editable.
+    /// Whether the setting was editable.
     pub editable: bool,
-    ///The `id` field of [`VariantsDeleted`].
+    /// The `id` field of [`VariantsDeleted`].
     pub id: ::cf_cache_types::VariantsDeletedId,
-    ///When the setting last changed.
+    /// When the setting last changed.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub modified_on: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
-///The zone's image variants setting.
+/// The zone's image variants setting.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct VariantsSetting {
-    ///Whether the caller may change this setting.
+    /// Whether the caller may change this setting.
     pub editable: bool,
-    ///The `id` field of [`VariantsSetting`].
+    /// The `id` field of [`VariantsSetting`].
     pub id: ::cf_cache_types::VariantsSettingId,
-    ///When the setting last changed.
+    /// When the setting last changed.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub modified_on: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-    ///The `value` field of [`VariantsSetting`].
+    /// The `value` field of [`VariantsSetting`].
     pub value: VariantsValue,
 }
-///New image variants configuration.
+/// New image variants configuration.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct VariantsUpdate {
-    ///The `value` field of [`VariantsUpdate`].
+    /// The `value` field of [`VariantsUpdate`].
     pub value: VariantsValue,
 }
-/**For each original image extension, the MIME types that may be cached as
-variants of it. Extensions left out have no variants.
-*/
+/// For each original image extension, the MIME types that may be cached as
+/// variants of it. Extensions left out have no variants.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct VariantsValue {
-    ///The `avif` field of [`VariantsValue`].
+    /// The `avif` field of [`VariantsValue`].
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub avif: ::std::option::Option<VariantMimeTypes>,
-    ///The `bmp` field of [`VariantsValue`].
+    /// The `bmp` field of [`VariantsValue`].
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub bmp: ::std::option::Option<VariantMimeTypes>,
-    ///The `gif` field of [`VariantsValue`].
+    /// The `gif` field of [`VariantsValue`].
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub gif: ::std::option::Option<VariantMimeTypes>,
-    ///The `jp2` field of [`VariantsValue`].
+    /// The `jp2` field of [`VariantsValue`].
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub jp2: ::std::option::Option<VariantMimeTypes>,
-    ///The `jpeg` field of [`VariantsValue`].
+    /// The `jpeg` field of [`VariantsValue`].
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub jpeg: ::std::option::Option<VariantMimeTypes>,
-    ///The `jpg` field of [`VariantsValue`].
+    /// The `jpg` field of [`VariantsValue`].
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub jpg: ::std::option::Option<VariantMimeTypes>,
-    ///The `jpg2` field of [`VariantsValue`].
+    /// The `jpg2` field of [`VariantsValue`].
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub jpg2: ::std::option::Option<VariantMimeTypes>,
-    ///The `png` field of [`VariantsValue`].
+    /// The `png` field of [`VariantsValue`].
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub png: ::std::option::Option<VariantMimeTypes>,
-    ///The `tif` field of [`VariantsValue`].
+    /// The `tif` field of [`VariantsValue`].
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tif: ::std::option::Option<VariantMimeTypes>,
-    ///The `tiff` field of [`VariantsValue`].
+    /// The `tiff` field of [`VariantsValue`].
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tiff: ::std::option::Option<VariantMimeTypes>,
-    ///The `webp` field of [`VariantsValue`].
+    /// The `webp` field of [`VariantsValue`].
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub webp: ::std::option::Option<VariantMimeTypes>,
 }
@@ -390,12 +385,11 @@ pub mod error {
         }
     }
 }
-///Setting identifier; always `cache_reserve`.
-///
+/// Setting identifier; always `cache_reserve`.
 /// Values the server adds later parse as [`Self::Unknown`] and keep their text.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CacheReserveSettingId {
-    ///`cache_reserve`
+    /// `cache_reserve`
     CacheReserve,
     /// A value this version of the SDK does not list, kept verbatim.
     Unknown(::std::string::String),
@@ -451,18 +445,17 @@ impl<'de> ::serde::Deserialize<'de> for CacheReserveSettingId {
         ::std::string::String::deserialize(deserializer).map(Self::from)
     }
 }
-///Cloud provider hosting an origin.
-///
+/// Cloud provider hosting an origin.
 /// Values the server adds later parse as [`Self::Unknown`] and keep their text.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CloudVendor {
-    ///`aws`
+    /// `aws`
     Aws,
-    ///`azure`
+    /// `azure`
     Azure,
-    ///`gcp`
+    /// `gcp`
     Gcp,
-    ///`oci`
+    /// `oci`
     Oci,
     /// A value this version of the SDK does not list, kept verbatim.
     Unknown(::std::string::String),
@@ -527,12 +520,11 @@ impl<'de> ::serde::Deserialize<'de> for CloudVendor {
         ::std::string::String::deserialize(deserializer).map(Self::from)
     }
 }
-///Setting identifier; always `tc_regional`.
-///
+/// Setting identifier; always `tc_regional`.
 /// Values the server adds later parse as [`Self::Unknown`] and keep their text.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RegionalTieredCacheSettingId {
-    ///`tc_regional`
+    /// `tc_regional`
     TcRegional,
     /// A value this version of the SDK does not list, kept verbatim.
     Unknown(::std::string::String),
@@ -588,14 +580,13 @@ impl<'de> ::serde::Deserialize<'de> for RegionalTieredCacheSettingId {
         ::std::string::String::deserialize(deserializer).map(Self::from)
     }
 }
-///Progress of a Cache Reserve Clear job.
-///
+/// Progress of a Cache Reserve Clear job.
 /// Values the server adds later parse as [`Self::Unknown`] and keep their text.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ReserveClearState {
-    ///`In-progress`
+    /// `In-progress`
     InProgress,
-    ///`Completed`
+    /// `Completed`
     Completed,
     /// A value this version of the SDK does not list, kept verbatim.
     Unknown(::std::string::String),
@@ -654,12 +645,11 @@ impl<'de> ::serde::Deserialize<'de> for ReserveClearState {
         ::std::string::String::deserialize(deserializer).map(Self::from)
     }
 }
-///Setting identifier; always `cache_reserve_clear`.
-///
+/// Setting identifier; always `cache_reserve_clear`.
 /// Values the server adds later parse as [`Self::Unknown`] and keep their text.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ReserveClearStatusId {
-    ///`cache_reserve_clear`
+    /// `cache_reserve_clear`
     CacheReserveClear,
     /// A value this version of the SDK does not list, kept verbatim.
     Unknown(::std::string::String),
@@ -715,12 +705,11 @@ impl<'de> ::serde::Deserialize<'de> for ReserveClearStatusId {
         ::std::string::String::deserialize(deserializer).map(Self::from)
     }
 }
-///Setting identifier.
-///
+/// Setting identifier.
 /// Values the server adds later parse as [`Self::Unknown`] and keep their text.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SmartTieredCacheDeletedId {
-    ///`tiered_cache_smart_topology_enable`
+    /// `tiered_cache_smart_topology_enable`
     TieredCacheSmartTopologyEnable,
     /// A value this version of the SDK does not list, kept verbatim.
     Unknown(::std::string::String),
@@ -776,12 +765,11 @@ impl<'de> ::serde::Deserialize<'de> for SmartTieredCacheDeletedId {
         ::std::string::String::deserialize(deserializer).map(Self::from)
     }
 }
-///Setting identifier; always `tiered_cache_smart_topology_enable`.
-///
+/// Setting identifier; always `tiered_cache_smart_topology_enable`.
 /// Values the server adds later parse as [`Self::Unknown`] and keep their text.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SmartTieredCacheSettingId {
-    ///`tiered_cache_smart_topology_enable`
+    /// `tiered_cache_smart_topology_enable`
     TieredCacheSmartTopologyEnable,
     /// A value this version of the SDK does not list, kept verbatim.
     Unknown(::std::string::String),
@@ -837,14 +825,13 @@ impl<'de> ::serde::Deserialize<'de> for SmartTieredCacheSettingId {
         ::std::string::String::deserialize(deserializer).map(Self::from)
     }
 }
-///On/off value shared by the boolean-like zone settings.
-///
+/// On/off value shared by the boolean-like zone settings.
 /// Values the server adds later parse as [`Self::Unknown`] and keep their text.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ToggleValue {
-    ///`on`
+    /// `on`
     On,
-    ///`off`
+    /// `off`
     Off,
     /// A value this version of the SDK does not list, kept verbatim.
     Unknown(::std::string::String),
@@ -903,12 +890,11 @@ impl<'de> ::serde::Deserialize<'de> for ToggleValue {
         ::std::string::String::deserialize(deserializer).map(Self::from)
     }
 }
-///Setting identifier.
-///
+/// Setting identifier.
 /// Values the server adds later parse as [`Self::Unknown`] and keep their text.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum VariantsDeletedId {
-    ///`variants`
+    /// `variants`
     Variants,
     /// A value this version of the SDK does not list, kept verbatim.
     Unknown(::std::string::String),
@@ -964,12 +950,11 @@ impl<'de> ::serde::Deserialize<'de> for VariantsDeletedId {
         ::std::string::String::deserialize(deserializer).map(Self::from)
     }
 }
-///Setting identifier; always `variants`.
-///
+/// Setting identifier; always `variants`.
 /// Values the server adds later parse as [`Self::Unknown`] and keep their text.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum VariantsSettingId {
-    ///`variants`
+    /// `variants`
     Variants,
     /// A value this version of the SDK does not list, kept verbatim.
     Unknown(::std::string::String),
@@ -1025,51 +1010,45 @@ impl<'de> ::serde::Deserialize<'de> for VariantsSettingId {
         ::std::string::String::deserialize(deserializer).map(Self::from)
     }
 }
-/**Body of purge and invalidate requests: exactly one of the six modes below,
-with no other keys. Sending `purge_everything` with anything else fails
-with error 1092. Per-request caps: 100 tags, hosts or prefixes; URLs are
-capped at 500 on Enterprise, while lower plans are documented at 100 per
-request but reports show 30 still being enforced, so keep batches of 30
-to be safe there.
-*/
-///
+/// Body of purge and invalidate requests: exactly one of the six modes below,
+/// with no other keys. Sending `purge_everything` with anything else fails
+/// with error 1092. Per-request caps: 100 tags, hosts or prefixes; URLs are
+/// capped at 500 on Enterprise, while lower plans are documented at 100 per
+/// request but reports show 30 still being enforced, so keep batches of 30
+/// to be safe there.
 /// Exactly one form can be built, and it serialises to a single-key JSON object.
 #[derive(Clone, Debug, PartialEq)]
 pub enum PurgeRequest {
-    /**Must be `true`; must be the only key in the body.
-
-Sent as `{"purge_everything": true}`.*/
+    /// Must be `true`; must be the only key in the body.
+    ///
+    /// Sent as `{"purge_everything": true}`.
     Everything,
-    /**Purge individual URLs. Each entry is a complete URL including scheme;
-wildcards are not supported. 500 URLs per request on Enterprise; lower
-plans are documented at 100 but may still be limited to 30.
-
-
-Sent as `{"files": ...}`.*/
+    /// Purge individual URLs. Each entry is a complete URL including scheme;
+    /// wildcards are not supported. 500 URLs per request on Enterprise; lower
+    /// plans are documented at 100 but may still be limited to 30.
+    ///
+    /// Sent as `{"files": ...}`.
     Files(::std::vec::Vec<::std::string::String>),
-    /**Purge URLs whose cache key includes request headers. Same per-request URL
-limits as `PurgeFiles`.
-
-
-Sent as `{"files": ...}`.*/
+    /// Purge URLs whose cache key includes request headers. Same per-request URL
+    /// limits as `PurgeFiles`.
+    ///
+    /// Sent as `{"files": ...}`.
     FilesWithHeaders(::std::vec::Vec<crate::PurgeFileWithHeaders>),
-    /**Purge everything carrying any of these `Cache-Tag` values. Tags match
-case-insensitively, must be printable ASCII without spaces, and may be
-at most 1,024 characters long. Up to 100 tags per request.
-
-
-Sent as `{"tags": ...}`.*/
+    /// Purge everything carrying any of these `Cache-Tag` values. Tags match
+    /// case-insensitively, must be printable ASCII without spaces, and may be
+    /// at most 1,024 characters long. Up to 100 tags per request.
+    ///
+    /// Sent as `{"tags": ...}`.
     Tags(::std::vec::Vec<::std::string::String>),
-    /**Purge everything cached for these hostnames (bare host names, no scheme or path). Up to 100 per request.
-
-Sent as `{"hosts": ...}`.*/
+    /// Purge everything cached for these hostnames (bare host names, no scheme or path). Up to 100 per request.
+    ///
+    /// Sent as `{"hosts": ...}`.
     Hosts(::std::vec::Vec<::std::string::String>),
-    /**Purge everything under these URL prefixes, written as host plus path
-(for example `www.example.com/foo`) with no scheme, query string or
-fragment and no more than 31 `/` path separators. Up to 100 per request.
-
-
-Sent as `{"prefixes": ...}`.*/
+    /// Purge everything under these URL prefixes, written as host plus path
+    /// (for example `www.example.com/foo`) with no scheme, query string or
+    /// fragment and no more than 31 `/` path separators. Up to 100 per request.
+    ///
+    /// Sent as `{"prefixes": ...}`.
     Prefixes(::std::vec::Vec<::std::string::String>),
 }
 impl ::serde::Serialize for PurgeRequest {
@@ -1113,36 +1092,23 @@ impl<'de> ::serde::Deserialize<'de> for PurgeRequest {
                 );
             }
         };
-        match key.as_str() {
-            "purge_everything" => {
-                if value == ::serde_json::Value::Bool(true) {
-                    return Ok(Self::Everything);
-                }
-            }
-            "files" => {
-                if let Ok(inner) = ::serde_json::from_value(value.clone()) {
-                    return Ok(Self::Files(inner));
-                }
-                if let Ok(inner) = ::serde_json::from_value(value.clone()) {
-                    return Ok(Self::FilesWithHeaders(inner));
-                }
-            }
-            "tags" => {
-                if let Ok(inner) = ::serde_json::from_value(value.clone()) {
-                    return Ok(Self::Tags(inner));
-                }
-            }
-            "hosts" => {
-                if let Ok(inner) = ::serde_json::from_value(value.clone()) {
-                    return Ok(Self::Hosts(inner));
-                }
-            }
-            "prefixes" => {
-                if let Ok(inner) = ::serde_json::from_value(value.clone()) {
-                    return Ok(Self::Prefixes(inner));
-                }
-            }
-            _ => {}
+        if key == "purge_everything" && value == ::serde_json::Value::Bool(true) {
+            return Ok(Self::Everything);
+        }
+        if key == "files" && let Ok(inner) = ::serde_json::from_value(value.clone()) {
+            return Ok(Self::Files(inner));
+        }
+        if key == "files" && let Ok(inner) = ::serde_json::from_value(value.clone()) {
+            return Ok(Self::FilesWithHeaders(inner));
+        }
+        if key == "tags" && let Ok(inner) = ::serde_json::from_value(value.clone()) {
+            return Ok(Self::Tags(inner));
+        }
+        if key == "hosts" && let Ok(inner) = ::serde_json::from_value(value.clone()) {
+            return Ok(Self::Hosts(inner));
+        }
+        if key == "prefixes" && let Ok(inner) = ::serde_json::from_value(value.clone()) {
+            return Ok(Self::Prefixes(inner));
         }
         Err(
             D::Error::custom(

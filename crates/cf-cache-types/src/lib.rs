@@ -12,6 +12,8 @@
 // Generated code names the models by absolute path, so it reads the same here and in the client.
 extern crate self as cf_cache_types;
 
+// prettyplease owns the layout of generated code; rustfmt would fight it on every regen.
+#[rustfmt::skip]
 mod generated;
 
 pub use generated::*;

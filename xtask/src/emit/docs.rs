@@ -45,7 +45,10 @@ impl VisitMut for FillDocs {
     }
 
     fn visit_variant_mut(&mut self, variant: &mut syn::Variant) {
-        add_doc(&mut variant.attrs, &format!("The `{}` form of [`{}`].", variant.ident, self.owner));
+        add_doc(
+            &mut variant.attrs,
+            &format!("The `{}` form of [`{}`].", variant.ident, self.owner),
+        );
         visit_mut::visit_variant_mut(self, variant);
     }
 
@@ -55,7 +58,10 @@ impl VisitMut for FillDocs {
         {
             let name = ident.to_string();
             let name = name.strip_prefix("r#").unwrap_or(&name);
-            add_doc(&mut field.attrs, &format!("The `{name}` field of [`{}`].", self.owner));
+            add_doc(
+                &mut field.attrs,
+                &format!("The `{name}` field of [`{}`].", self.owner),
+            );
         }
         visit_mut::visit_field_mut(self, field);
     }

@@ -27,5 +27,9 @@ pub fn emit(normalised: &Normalised, types_crate: &str) -> Result<Emitted> {
     let types = types::emit(parts.types, &normalised.model)?;
     let raw_client = raw_client::emit(parts.client);
     let operations = operations::emit(&raw_client, &normalised.model)?;
-    Ok(Emitted { types, raw_client, operations })
+    Ok(Emitted {
+        types,
+        raw_client,
+        operations,
+    })
 }

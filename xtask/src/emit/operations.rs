@@ -18,7 +18,10 @@ pub fn emit(raw: &syn::File, model: &ApiModel) -> Result<syn::File> {
     let mut methods = Vec::new();
     for op in &model.operations {
         let sig = signatures.get(&op.name).ok_or_else(|| {
-            GenError::at(format!("operation {}", op.spec_id), "internal: progenitor emitted no method for it")
+            GenError::at(
+                format!("operation {}", op.spec_id),
+                "internal: progenitor emitted no method for it",
+            )
         })?;
         methods.push(method(op, sig, &types_path));
     }
@@ -32,7 +35,8 @@ pub fn emit(raw: &syn::File, model: &ApiModel) -> Result<syn::File> {
 
         #table
     };
-    syn::parse2(tokens).map_err(|e| GenError::at("operations", format!("internal: emitted invalid Rust: {e}")))
+    syn::parse2(tokens)
+        .map_err(|e| GenError::at("operations", format!("internal: emitted invalid Rust: {e}")))
 }
 
 /// Method name -> the parameters after `&self`, with progenitor's `'a` lifetimes elided.
@@ -45,8 +49,13 @@ fn raw_signatures(raw: &syn::File) -> BTreeMap<String, Vec<syn::FnArg>> {
             if f.sig.asyncness.is_none() {
                 continue;
             }
-            let mut args: Vec<syn::FnArg> =
-                f.sig.inputs.iter().filter(|a| matches!(a, syn::FnArg::Typed(_))).cloned().collect();
+            let mut args: Vec<syn::FnArg> = f
+                .sig
+                .inputs
+                .iter()
+                .filter(|a| matches!(a, syn::FnArg::Typed(_)))
+                .cloned()
+                .collect();
             for arg in &mut args {
                 ElideLifetimes.visit_fn_arg_mut(arg);
             }
@@ -87,7 +96,10 @@ fn method(op: &Operation, args: &[syn::FnArg], types_path: &TokenStream) -> Toke
         }
         ResultShape::Paged { item } => {
             let t = item.tokens(types_path);
-            (quote!(crate::Page<#t>), quote!(crate::runtime::decode::paged(response).await))
+            (
+                quote!(crate::Page<#t>),
+                quote!(crate::runtime::decode::paged(response).await),
+            )
         }
     };
     let docs = method_docs(op);
@@ -114,8 +126,14 @@ fn method_docs(op: &Operation) -> Vec<String> {
     if !lines.is_empty() {
         lines.push(String::new());
     }
-    lines.push(format!("`{} {}` (operation `{}`).", op.method, op.path, op.spec_id));
-    lines.into_iter().map(|l| if l.is_empty() { l } else { format!(" {l}") }).collect()
+    lines.push(format!(
+        "`{} {}` (operation `{}`).",
+        op.method, op.path, op.spec_id
+    ));
+    lines
+        .into_iter()
+        .map(|l| if l.is_empty() { l } else { format!(" {l}") })
+        .collect()
 }
 
 /// Method and path template per operation, for tracing without the credentials or ids.

@@ -22,7 +22,11 @@ pub fn run(lowered: &OpenAPI, model: &ApiModel, types_crate: &str) -> Result<syn
     syn::parse2(tokens).map_err(|e| GenError::at("progenitor", format!("emitted invalid Rust: {e}")))
 }
 
-fn generate(lowered: &OpenAPI, model: &ApiModel, types_crate: &str) -> progenitor_impl::Result<proc_macro2::TokenStream> {
+fn generate(
+    lowered: &OpenAPI,
+    model: &ApiModel,
+    types_crate: &str,
+) -> progenitor_impl::Result<proc_macro2::TokenStream> {
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Positional)
@@ -39,7 +43,11 @@ fn generate(lowered: &OpenAPI, model: &ApiModel, types_crate: &str) -> progenito
         );
     }
     for u in &model.unions {
-        settings.with_replacement(&u.name, format!("::{types_crate}::{}", u.name), std::iter::empty());
+        settings.with_replacement(
+            &u.name,
+            format!("::{types_crate}::{}", u.name),
+            std::iter::empty(),
+        );
     }
     Generator::new(&settings).generate_tokens(lowered)
 }
@@ -61,7 +69,9 @@ fn locate_panic(lowered: &OpenAPI, model: &ApiModel, types_crate: &str, panic: S
                 "options" => only.options = Some(op.clone()),
                 _ => only.trace = Some(op.clone()),
             }
-            single.paths.paths = [(path.clone(), openapiv3::ReferenceOr::Item(only))].into_iter().collect();
+            single.paths.paths = [(path.clone(), openapiv3::ReferenceOr::Item(only))]
+                .into_iter()
+                .collect();
             if guarded(|| generate(&single, model, types_crate)).is_err() {
                 let id = op.operation_id.as_deref().unwrap_or("?");
                 return GenError::at(
@@ -71,7 +81,10 @@ fn locate_panic(lowered: &OpenAPI, model: &ApiModel, types_crate: &str, panic: S
             }
         }
     }
-    GenError::at("component schemas", format!("typify cannot convert the schemas: {panic}"))
+    GenError::at(
+        "component schemas",
+        format!("typify cannot convert the schemas: {panic}"),
+    )
 }
 
 thread_local! {
@@ -90,7 +103,12 @@ fn guarded<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
                 match slot.as_mut() {
                     Some(message) => {
                         *message = match info.location() {
-                            Some(at) => format!("{} (at {}:{})", payload_text(info.payload()), at.file(), at.line()),
+                            Some(at) => format!(
+                                "{} (at {}:{})",
+                                payload_text(info.payload()),
+                                at.file(),
+                                at.line()
+                            ),
                             None => payload_text(info.payload()),
                         };
                         true

@@ -18,9 +18,9 @@ pub fn split(file: syn::File) -> Result<Split> {
     for item in file.items {
         match item {
             syn::Item::Mod(m) if m.ident == "types" => {
-                let (_, items) = m.content.ok_or_else(|| {
-                    GenError::at("progenitor", "the `types` module has no body")
-                })?;
+                let (_, items) = m
+                    .content
+                    .ok_or_else(|| GenError::at("progenitor", "the `types` module has no body"))?;
                 types = Some(items);
             }
             other => client.push(other),

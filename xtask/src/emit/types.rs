@@ -27,7 +27,12 @@ pub fn emit(typify_items: Vec<syn::Item>, model: &ApiModel) -> Result<syn::File>
 fn parse_items(tokens: TokenStream, type_name: &str) -> Result<Vec<syn::Item>> {
     syn::parse2::<syn::File>(tokens)
         .map(|file| file.items)
-        .map_err(|e| GenError::at(format!("type {type_name}"), format!("internal: emitted invalid Rust: {e}")))
+        .map_err(|e| {
+            GenError::at(
+                format!("type {type_name}"),
+                format!("internal: emitted invalid Rust: {e}"),
+            )
+        })
 }
 
 /// Variant names for the values, unique and never `Unknown` (that one keeps unlisted values).
@@ -127,7 +132,11 @@ fn union(u: &OneKeyUnion, types_path: &TokenStream) -> TokenStream {
     let keys: Vec<&str> = u.variants.iter().map(|v| v.key.as_str()).collect();
     let expected = format!(
         "an object with exactly one of the keys {}",
-        dedup(&keys).iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+        dedup(&keys)
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
 
     let mut definitions = Vec::new();
@@ -136,7 +145,7 @@ fn union(u: &OneKeyUnion, types_path: &TokenStream) -> TokenStream {
         let ident = format_ident!("{}", v.name);
         let key = &v.key;
         let vdoc = match &v.description {
-            Some(d) => format!("{d}\n\nSent as `{{\"{key}\": ...}}`."),
+            Some(d) => format!("{}\n\nSent as `{{\"{key}\": ...}}`.", d.trim_end()),
             None => format!("Sent as `{{\"{key}\": ...}}`."),
         };
         match &v.payload {
@@ -155,23 +164,21 @@ fn union(u: &OneKeyUnion, types_path: &TokenStream) -> TokenStream {
 
     // Branches sharing a key (URLs as strings, or as objects with headers) are told apart by
     // trying each in spec order.
-    let deserialize_arms = dedup(&keys).into_iter().map(|key| {
-        let attempts = u.variants.iter().filter(|v| v.key == key).map(|v| {
-            let ident = format_ident!("{}", v.name);
-            match &v.payload {
-                None => quote! {
-                    if value == ::serde_json::Value::Bool(true) {
-                        return Ok(Self::#ident);
-                    }
-                },
-                Some(_) => quote! {
-                    if let Ok(inner) = ::serde_json::from_value(value.clone()) {
-                        return Ok(Self::#ident(inner));
-                    }
-                },
-            }
-        });
-        quote! { #key => { #(#attempts)* } }
+    let attempts = u.variants.iter().map(|v| {
+        let ident = format_ident!("{}", v.name);
+        let key = &v.key;
+        match &v.payload {
+            None => quote! {
+                if key == #key && value == ::serde_json::Value::Bool(true) {
+                    return Ok(Self::#ident);
+                }
+            },
+            Some(_) => quote! {
+                if key == #key && let Ok(inner) = ::serde_json::from_value(value.clone()) {
+                    return Ok(Self::#ident(inner));
+                }
+            },
+        }
     });
     let type_name = &u.name;
 
@@ -204,10 +211,7 @@ fn union(u: &OneKeyUnion, types_path: &TokenStream) -> TokenStream {
                     (Some(entry), None) => entry,
                     _ => return Err(D::Error::custom(concat!("expected ", #expected))),
                 };
-                match key.as_str() {
-                    #(#deserialize_arms)*
-                    _ => {}
-                }
+                #(#attempts)*
                 Err(D::Error::custom(format!(
                     "`{key}` with this value is not a valid {}; expected {}", #type_name, #expected
                 )))

@@ -9,9 +9,9 @@ use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
 use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
 #[derive(Clone, Debug)]
-/**Client for Cloudflare Cache API
-
-Version: 4.0.0*/
+/// Client for Cloudflare Cache API
+///
+/// Version: 4.0.0
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -20,7 +20,6 @@ pub struct Client {
 impl Client {
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
-    ///
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
@@ -59,15 +58,14 @@ const _: () = {
 };
 #[allow(clippy::all)]
 impl Client {
-    /**Get the Cache Reserve setting
-
-Returns whether Cache Reserve is enabled for the zone.
-
-Sends a `GET` request to `/zones/{zone_id}/cache/cache_reserve`
-
-Arguments:
-- `zone_id`: Zone identifier (at most 32 characters).
-*/
+    /// Get the Cache Reserve setting
+    ///
+    /// Returns whether Cache Reserve is enabled for the zone.
+    ///
+    /// Sends a `GET` request to `/zones/{zone_id}/cache/cache_reserve`
+    ///
+    /// Arguments:
+    /// - `zone_id`: Zone identifier (at most 32 characters).
     pub async fn get_cache_reserve<'a>(
         &'a self,
         zone_id: &'a str,
@@ -76,9 +74,8 @@ Arguments:
             "{}/zones/{}/cache/cache_reserve", self.baseurl, encode_path(& zone_id
             .to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
-        let mut request = self.client.get(url).headers(header_map).build()?;
+        let mut request = self.client.get(url).build()?;
         let info = OperationInfo {
             operation_id: "get_cache_reserve",
         };
@@ -91,20 +88,19 @@ Arguments:
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**Turn Cache Reserve on or off
-
-Enables or disables Cache Reserve for the zone. Requires a Cache Reserve
-subscription; pairing it with Tiered Cache is recommended to cut reserve
-operation costs. Enabling is refused (1153) while a Cache Reserve Clear is
-still running.
-
-
-Sends a `PATCH` request to `/zones/{zone_id}/cache/cache_reserve`
-
-Arguments:
-- `zone_id`: Zone identifier (at most 32 characters).
-- `body`
-*/
+    /// Turn Cache Reserve on or off
+    ///
+    /// Enables or disables Cache Reserve for the zone. Requires a Cache Reserve
+    /// subscription; pairing it with Tiered Cache is recommended to cut reserve
+    /// operation costs. Enabling is refused (1153) while a Cache Reserve Clear is
+    /// still running.
+    ///
+    ///
+    /// Sends a `PATCH` request to `/zones/{zone_id}/cache/cache_reserve`
+    ///
+    /// Arguments:
+    /// - `zone_id`: Zone identifier (at most 32 characters).
+    /// - `body`
     pub async fn update_cache_reserve<'a>(
         &'a self,
         zone_id: &'a str,
@@ -114,14 +110,8 @@ Arguments:
             "{}/zones/{}/cache/cache_reserve", self.baseurl, encode_path(& zone_id
             .to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .patch(url)
-            .json(&body)
-            .headers(header_map)
-            .build()?;
+        let mut request = self.client.patch(url).json(&body).build()?;
         let info = OperationInfo {
             operation_id: "update_cache_reserve",
         };
@@ -134,19 +124,18 @@ Arguments:
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**Get the status of the latest Cache Reserve Clear
-
-Reports when the most recent Cache Reserve Clear started, whether it is
-still running and, once finished, when it ended. Fails with 1142 if the
-zone has never run a clear. A clear usually finishes within 24 hours, so
-poll in minutes rather than seconds.
-
-
-Sends a `GET` request to `/zones/{zone_id}/cache/cache_reserve_clear`
-
-Arguments:
-- `zone_id`: Zone identifier (at most 32 characters).
-*/
+    /// Get the status of the latest Cache Reserve Clear
+    ///
+    /// Reports when the most recent Cache Reserve Clear started, whether it is
+    /// still running and, once finished, when it ended. Fails with 1142 if the
+    /// zone has never run a clear. A clear usually finishes within 24 hours, so
+    /// poll in minutes rather than seconds.
+    ///
+    ///
+    /// Sends a `GET` request to `/zones/{zone_id}/cache/cache_reserve_clear`
+    ///
+    /// Arguments:
+    /// - `zone_id`: Zone identifier (at most 32 characters).
     pub async fn get_cache_reserve_clear<'a>(
         &'a self,
         zone_id: &'a str,
@@ -155,9 +144,8 @@ Arguments:
             "{}/zones/{}/cache/cache_reserve_clear", self.baseurl, encode_path(& zone_id
             .to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
-        let mut request = self.client.get(url).headers(header_map).build()?;
+        let mut request = self.client.get(url).build()?;
         let info = OperationInfo {
             operation_id: "get_cache_reserve_clear",
         };
@@ -170,21 +158,20 @@ Arguments:
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**Start a Cache Reserve Clear
-
-Starts deleting everything stored in the zone's Cache Reserve. Cache
-Reserve must be turned off first (otherwise 1152). The job cannot be
-cancelled or undone, and Cache Reserve cannot be re-enabled until it
-completes, typically within 24 hours. Send an empty JSON object as the
-body; its content is ignored but a body is required.
-
-
-Sends a `POST` request to `/zones/{zone_id}/cache/cache_reserve_clear`
-
-Arguments:
-- `zone_id`: Zone identifier (at most 32 characters).
-- `body`
-*/
+    /// Start a Cache Reserve Clear
+    ///
+    /// Starts deleting everything stored in the zone's Cache Reserve. Cache
+    /// Reserve must be turned off first (otherwise 1152). The job cannot be
+    /// cancelled or undone, and Cache Reserve cannot be re-enabled until it
+    /// completes, typically within 24 hours. Send an empty JSON object as the
+    /// body; its content is ignored but a body is required.
+    ///
+    ///
+    /// Sends a `POST` request to `/zones/{zone_id}/cache/cache_reserve_clear`
+    ///
+    /// Arguments:
+    /// - `zone_id`: Zone identifier (at most 32 characters).
+    /// - `body`
     pub async fn start_cache_reserve_clear<'a>(
         &'a self,
         zone_id: &'a str,
@@ -194,9 +181,8 @@ Arguments:
             "{}/zones/{}/cache/cache_reserve_clear", self.baseurl, encode_path(& zone_id
             .to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
-        let mut request = self.client.post(url).json(&body).headers(header_map).build()?;
+        let mut request = self.client.post(url).json(&body).build()?;
         let info = OperationInfo {
             operation_id: "start_cache_reserve_clear",
         };
@@ -209,18 +195,17 @@ Arguments:
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**Get the Regional Tiered Cache setting
-
-Returns whether Regional Tiered Cache is enabled. When on, requests pass
-through a regional hub data center before reaching the upper tier, which
-can help both Smart and custom tiered topologies.
-
-
-Sends a `GET` request to `/zones/{zone_id}/cache/regional_tiered_cache`
-
-Arguments:
-- `zone_id`: Zone identifier (at most 32 characters).
-*/
+    /// Get the Regional Tiered Cache setting
+    ///
+    /// Returns whether Regional Tiered Cache is enabled. When on, requests pass
+    /// through a regional hub data center before reaching the upper tier, which
+    /// can help both Smart and custom tiered topologies.
+    ///
+    ///
+    /// Sends a `GET` request to `/zones/{zone_id}/cache/regional_tiered_cache`
+    ///
+    /// Arguments:
+    /// - `zone_id`: Zone identifier (at most 32 characters).
     pub async fn get_regional_tiered_cache<'a>(
         &'a self,
         zone_id: &'a str,
@@ -229,9 +214,8 @@ Arguments:
             "{}/zones/{}/cache/regional_tiered_cache", self.baseurl, encode_path(&
             zone_id.to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
-        let mut request = self.client.get(url).headers(header_map).build()?;
+        let mut request = self.client.get(url).build()?;
         let info = OperationInfo {
             operation_id: "get_regional_tiered_cache",
         };
@@ -244,16 +228,15 @@ Arguments:
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**Turn Regional Tiered Cache on or off
-
-Changes the value of the zone's Regional Tiered Cache setting.
-
-Sends a `PATCH` request to `/zones/{zone_id}/cache/regional_tiered_cache`
-
-Arguments:
-- `zone_id`: Zone identifier (at most 32 characters).
-- `body`
-*/
+    /// Turn Regional Tiered Cache on or off
+    ///
+    /// Changes the value of the zone's Regional Tiered Cache setting.
+    ///
+    /// Sends a `PATCH` request to `/zones/{zone_id}/cache/regional_tiered_cache`
+    ///
+    /// Arguments:
+    /// - `zone_id`: Zone identifier (at most 32 characters).
+    /// - `body`
     pub async fn update_regional_tiered_cache<'a>(
         &'a self,
         zone_id: &'a str,
@@ -263,14 +246,8 @@ Arguments:
             "{}/zones/{}/cache/regional_tiered_cache", self.baseurl, encode_path(&
             zone_id.to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .patch(url)
-            .json(&body)
-            .headers(header_map)
-            .build()?;
+        let mut request = self.client.patch(url).json(&body).build()?;
         let info = OperationInfo {
             operation_id: "update_regional_tiered_cache",
         };
@@ -283,18 +260,17 @@ Arguments:
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**Get the Smart Tiered Cache setting
-
-Returns whether Smart Tiered Cache is enabled. When on, Cloudflare uses
-its own latency measurements to pick, per origin, the single upper-tier
-data center best connected to that origin.
-
-
-Sends a `GET` request to `/zones/{zone_id}/cache/tiered_cache_smart_topology_enable`
-
-Arguments:
-- `zone_id`: Zone identifier (at most 32 characters).
-*/
+    /// Get the Smart Tiered Cache setting
+    ///
+    /// Returns whether Smart Tiered Cache is enabled. When on, Cloudflare uses
+    /// its own latency measurements to pick, per origin, the single upper-tier
+    /// data center best connected to that origin.
+    ///
+    ///
+    /// Sends a `GET` request to `/zones/{zone_id}/cache/tiered_cache_smart_topology_enable`
+    ///
+    /// Arguments:
+    /// - `zone_id`: Zone identifier (at most 32 characters).
     pub async fn get_smart_tiered_cache<'a>(
         &'a self,
         zone_id: &'a str,
@@ -303,9 +279,8 @@ Arguments:
             "{}/zones/{}/cache/tiered_cache_smart_topology_enable", self.baseurl,
             encode_path(& zone_id.to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
-        let mut request = self.client.get(url).headers(header_map).build()?;
+        let mut request = self.client.get(url).build()?;
         let info = OperationInfo {
             operation_id: "get_smart_tiered_cache",
         };
@@ -318,19 +293,18 @@ Arguments:
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**Create the Smart Tiered Cache setting
-
-POST form of writing the Smart Tiered Cache setting: stores the given
-value and returns the resulting setting. Takes the same body as
-`update_smart_tiered_cache`.
-
-
-Sends a `POST` request to `/zones/{zone_id}/cache/tiered_cache_smart_topology_enable`
-
-Arguments:
-- `zone_id`: Zone identifier (at most 32 characters).
-- `body`
-*/
+    /// Create the Smart Tiered Cache setting
+    ///
+    /// POST form of writing the Smart Tiered Cache setting: stores the given
+    /// value and returns the resulting setting. Takes the same body as
+    /// `update_smart_tiered_cache`.
+    ///
+    ///
+    /// Sends a `POST` request to `/zones/{zone_id}/cache/tiered_cache_smart_topology_enable`
+    ///
+    /// Arguments:
+    /// - `zone_id`: Zone identifier (at most 32 characters).
+    /// - `body`
     pub async fn create_smart_tiered_cache<'a>(
         &'a self,
         zone_id: &'a str,
@@ -340,9 +314,8 @@ Arguments:
             "{}/zones/{}/cache/tiered_cache_smart_topology_enable", self.baseurl,
             encode_path(& zone_id.to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
-        let mut request = self.client.post(url).json(&body).headers(header_map).build()?;
+        let mut request = self.client.post(url).json(&body).build()?;
         let info = OperationInfo {
             operation_id: "create_smart_tiered_cache",
         };
@@ -355,17 +328,16 @@ Arguments:
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**Remove the Smart Tiered Cache setting
-
-Removes the zone's Smart Tiered Cache setting. The result describes the
-removed setting and has no `value`.
-
-
-Sends a `DELETE` request to `/zones/{zone_id}/cache/tiered_cache_smart_topology_enable`
-
-Arguments:
-- `zone_id`: Zone identifier (at most 32 characters).
-*/
+    /// Remove the Smart Tiered Cache setting
+    ///
+    /// Removes the zone's Smart Tiered Cache setting. The result describes the
+    /// removed setting and has no `value`.
+    ///
+    ///
+    /// Sends a `DELETE` request to `/zones/{zone_id}/cache/tiered_cache_smart_topology_enable`
+    ///
+    /// Arguments:
+    /// - `zone_id`: Zone identifier (at most 32 characters).
     pub async fn delete_smart_tiered_cache<'a>(
         &'a self,
         zone_id: &'a str,
@@ -374,9 +346,8 @@ Arguments:
             "{}/zones/{}/cache/tiered_cache_smart_topology_enable", self.baseurl,
             encode_path(& zone_id.to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         let info = OperationInfo {
             operation_id: "delete_smart_tiered_cache",
         };
@@ -389,16 +360,15 @@ Arguments:
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**Turn Smart Tiered Cache on or off
-
-Changes the value of the zone's Smart Tiered Cache setting.
-
-Sends a `PATCH` request to `/zones/{zone_id}/cache/tiered_cache_smart_topology_enable`
-
-Arguments:
-- `zone_id`: Zone identifier (at most 32 characters).
-- `body`
-*/
+    /// Turn Smart Tiered Cache on or off
+    ///
+    /// Changes the value of the zone's Smart Tiered Cache setting.
+    ///
+    /// Sends a `PATCH` request to `/zones/{zone_id}/cache/tiered_cache_smart_topology_enable`
+    ///
+    /// Arguments:
+    /// - `zone_id`: Zone identifier (at most 32 characters).
+    /// - `body`
     pub async fn update_smart_tiered_cache<'a>(
         &'a self,
         zone_id: &'a str,
@@ -408,14 +378,8 @@ Arguments:
             "{}/zones/{}/cache/tiered_cache_smart_topology_enable", self.baseurl,
             encode_path(& zone_id.to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .patch(url)
-            .json(&body)
-            .headers(header_map)
-            .build()?;
+        let mut request = self.client.patch(url).json(&body).build()?;
         let info = OperationInfo {
             operation_id: "update_smart_tiered_cache",
         };
@@ -428,19 +392,18 @@ Arguments:
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**Get the image variants setting
-
-Returns, per image file extension, the MIME types that may be cached as
-variants of the original. Applies only to responses carrying
-`Vary: Accept`; if the origin sends that header but not the requested
-variant, the response is not cached (cache status BYPASS).
-
-
-Sends a `GET` request to `/zones/{zone_id}/cache/variants`
-
-Arguments:
-- `zone_id`: Zone identifier (at most 32 characters).
-*/
+    /// Get the image variants setting
+    ///
+    /// Returns, per image file extension, the MIME types that may be cached as
+    /// variants of the original. Applies only to responses carrying
+    /// `Vary: Accept`; if the origin sends that header but not the requested
+    /// variant, the response is not cached (cache status BYPASS).
+    ///
+    ///
+    /// Sends a `GET` request to `/zones/{zone_id}/cache/variants`
+    ///
+    /// Arguments:
+    /// - `zone_id`: Zone identifier (at most 32 characters).
     pub async fn get_variants<'a>(
         &'a self,
         zone_id: &'a str,
@@ -449,9 +412,8 @@ Arguments:
             "{}/zones/{}/cache/variants", self.baseurl, encode_path(& zone_id
             .to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
-        let mut request = self.client.get(url).headers(header_map).build()?;
+        let mut request = self.client.get(url).build()?;
         let info = OperationInfo {
             operation_id: "get_variants",
         };
@@ -464,17 +426,16 @@ Arguments:
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**Remove the image variants setting
-
-Removes the zone's variants configuration. The result describes the
-removed setting and has no `value`.
-
-
-Sends a `DELETE` request to `/zones/{zone_id}/cache/variants`
-
-Arguments:
-- `zone_id`: Zone identifier (at most 32 characters).
-*/
+    /// Remove the image variants setting
+    ///
+    /// Removes the zone's variants configuration. The result describes the
+    /// removed setting and has no `value`.
+    ///
+    ///
+    /// Sends a `DELETE` request to `/zones/{zone_id}/cache/variants`
+    ///
+    /// Arguments:
+    /// - `zone_id`: Zone identifier (at most 32 characters).
     pub async fn delete_variants<'a>(
         &'a self,
         zone_id: &'a str,
@@ -483,9 +444,8 @@ Arguments:
             "{}/zones/{}/cache/variants", self.baseurl, encode_path(& zone_id
             .to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         let info = OperationInfo {
             operation_id: "delete_variants",
         };
@@ -498,19 +458,18 @@ Arguments:
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**Change the image variants setting
-
-Sets which variant MIME types may be cached for each image extension.
-Whether extensions left out of `value` are kept or cleared is not
-documented, so send the complete map you want in effect.
-
-
-Sends a `PATCH` request to `/zones/{zone_id}/cache/variants`
-
-Arguments:
-- `zone_id`: Zone identifier (at most 32 characters).
-- `body`
-*/
+    /// Change the image variants setting
+    ///
+    /// Sets which variant MIME types may be cached for each image extension.
+    /// Whether extensions left out of `value` are kept or cleared is not
+    /// documented, so send the complete map you want in effect.
+    ///
+    ///
+    /// Sends a `PATCH` request to `/zones/{zone_id}/cache/variants`
+    ///
+    /// Arguments:
+    /// - `zone_id`: Zone identifier (at most 32 characters).
+    /// - `body`
     pub async fn update_variants<'a>(
         &'a self,
         zone_id: &'a str,
@@ -520,14 +479,8 @@ Arguments:
             "{}/zones/{}/cache/variants", self.baseurl, encode_path(& zone_id
             .to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .patch(url)
-            .json(&body)
-            .headers(header_map)
-            .build()?;
+        let mut request = self.client.patch(url).json(&body).build()?;
         let info = OperationInfo {
             operation_id: "update_variants",
         };
@@ -540,21 +493,20 @@ Arguments:
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**Invalidate cached content in one environment of a zone
-
-Environment-scoped variant of `invalidate_cache`: marks content cached for
-the given environment as stale so it is revalidated with the origin.
-Bodies, limits and errors match `purge_environment_cache`, including 1136
-for URL-based requests on environments that do not allow them.
-
-
-Sends a `POST` request to `/zones/{zone_id}/environments/{environment_id}/invalidate_cache`
-
-Arguments:
-- `zone_id`: Zone identifier (at most 32 characters).
-- `environment_id`: Identifier of an environment within the zone.
-- `body`
-*/
+    /// Invalidate cached content in one environment of a zone
+    ///
+    /// Environment-scoped variant of `invalidate_cache`: marks content cached for
+    /// the given environment as stale so it is revalidated with the origin.
+    /// Bodies, limits and errors match `purge_environment_cache`, including 1136
+    /// for URL-based requests on environments that do not allow them.
+    ///
+    ///
+    /// Sends a `POST` request to `/zones/{zone_id}/environments/{environment_id}/invalidate_cache`
+    ///
+    /// Arguments:
+    /// - `zone_id`: Zone identifier (at most 32 characters).
+    /// - `environment_id`: Identifier of an environment within the zone.
+    /// - `body`
     pub async fn invalidate_environment_cache<'a>(
         &'a self,
         zone_id: &'a str,
@@ -565,9 +517,8 @@ Arguments:
             "{}/zones/{}/environments/{}/invalidate_cache", self.baseurl, encode_path(&
             zone_id.to_string()), encode_path(& environment_id.to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
-        let mut request = self.client.post(url).json(&body).headers(header_map).build()?;
+        let mut request = self.client.post(url).json(&body).build()?;
         let info = OperationInfo {
             operation_id: "invalidate_environment_cache",
         };
@@ -580,21 +531,20 @@ Arguments:
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**Purge cached content in one environment of a zone
-
-Same as `purge_cache`, but only content cached for the given environment
-is evicted. All purge modes and rate-limit buckets of the zone-level
-endpoint apply. Some environment kinds do not allow purging by URL
-(`files`); such requests fail with error 1136.
-
-
-Sends a `POST` request to `/zones/{zone_id}/environments/{environment_id}/purge_cache`
-
-Arguments:
-- `zone_id`: Zone identifier (at most 32 characters).
-- `environment_id`: Identifier of an environment within the zone.
-- `body`
-*/
+    /// Purge cached content in one environment of a zone
+    ///
+    /// Same as `purge_cache`, but only content cached for the given environment
+    /// is evicted. All purge modes and rate-limit buckets of the zone-level
+    /// endpoint apply. Some environment kinds do not allow purging by URL
+    /// (`files`); such requests fail with error 1136.
+    ///
+    ///
+    /// Sends a `POST` request to `/zones/{zone_id}/environments/{environment_id}/purge_cache`
+    ///
+    /// Arguments:
+    /// - `zone_id`: Zone identifier (at most 32 characters).
+    /// - `environment_id`: Identifier of an environment within the zone.
+    /// - `body`
     pub async fn purge_environment_cache<'a>(
         &'a self,
         zone_id: &'a str,
@@ -605,9 +555,8 @@ Arguments:
             "{}/zones/{}/environments/{}/purge_cache", self.baseurl, encode_path(&
             zone_id.to_string()), encode_path(& environment_id.to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
-        let mut request = self.client.post(url).json(&body).headers(header_map).build()?;
+        let mut request = self.client.post(url).json(&body).build()?;
         let info = OperationInfo {
             operation_id: "purge_environment_cache",
         };
@@ -620,21 +569,20 @@ Arguments:
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**Invalidate cached content in a zone
-
-Marks matching cached content as stale instead of deleting it: the next
-request for it revalidates with the origin (a conditional request), and
-the stale copy can still be used while that happens. Accepts the same
-bodies as `purge_cache` and is subject to the same limits, rate-limit
-buckets (shared with purge) and error codes.
-
-
-Sends a `POST` request to `/zones/{zone_id}/invalidate_cache`
-
-Arguments:
-- `zone_id`: Zone identifier (at most 32 characters).
-- `body`
-*/
+    /// Invalidate cached content in a zone
+    ///
+    /// Marks matching cached content as stale instead of deleting it: the next
+    /// request for it revalidates with the origin (a conditional request), and
+    /// the stale copy can still be used while that happens. Accepts the same
+    /// bodies as `purge_cache` and is subject to the same limits, rate-limit
+    /// buckets (shared with purge) and error codes.
+    ///
+    ///
+    /// Sends a `POST` request to `/zones/{zone_id}/invalidate_cache`
+    ///
+    /// Arguments:
+    /// - `zone_id`: Zone identifier (at most 32 characters).
+    /// - `body`
     pub async fn invalidate_cache<'a>(
         &'a self,
         zone_id: &'a str,
@@ -644,9 +592,8 @@ Arguments:
             "{}/zones/{}/invalidate_cache", self.baseurl, encode_path(& zone_id
             .to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
-        let mut request = self.client.post(url).json(&body).headers(header_map).build()?;
+        let mut request = self.client.post(url).json(&body).build()?;
         let info = OperationInfo {
             operation_id: "invalidate_cache",
         };
@@ -659,20 +606,19 @@ Arguments:
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**List origin cloud region mappings
-
-Returns one page of the zone's origin IP to cloud region mappings. An
-empty array (not an error) means the zone has no mappings. Out-of-range
-paging parameters are rejected with error 1146.
-
-
-Sends a `GET` request to `/zones/{zone_id}/origin/cloud_regions`
-
-Arguments:
-- `zone_id`: Zone identifier (at most 32 characters).
-- `page`: 1-based page number.
-- `per_page`: Page size.
-*/
+    /// List origin cloud region mappings
+    ///
+    /// Returns one page of the zone's origin IP to cloud region mappings. An
+    /// empty array (not an error) means the zone has no mappings. Out-of-range
+    /// paging parameters are rejected with error 1146.
+    ///
+    ///
+    /// Sends a `GET` request to `/zones/{zone_id}/origin/cloud_regions`
+    ///
+    /// Arguments:
+    /// - `zone_id`: Zone identifier (at most 32 characters).
+    /// - `page`: 1-based page number.
+    /// - `per_page`: Page size.
     pub async fn list_origin_cloud_regions<'a>(
         &'a self,
         zone_id: &'a str,
@@ -683,14 +629,12 @@ Arguments:
             "{}/zones/{}/origin/cloud_regions", self.baseurl, encode_path(& zone_id
             .to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
             .get(url)
             .query(&progenitor_client::QueryParam::new("page", &page))
             .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "list_origin_cloud_regions",
@@ -704,22 +648,21 @@ Arguments:
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**Create or replace up to 100 mappings
-
-Upserts each listed mapping; mappings not listed are left untouched (a
-merge, not a replacement of the whole collection). Items are validated one
-by one, so partial success is normal: check `result.failed` even on HTTP
-200. `batch` is a literal path segment, not an origin IP. Fails as a whole
-with HTTP 403, error 1164, when the zone's 3,500-mapping limit would be
-exceeded.
-
-
-Sends a `PUT` request to `/zones/{zone_id}/origin/cloud_regions/batch`
-
-Arguments:
-- `zone_id`: Zone identifier (at most 32 characters).
-- `body`
-*/
+    /// Create or replace up to 100 mappings
+    ///
+    /// Upserts each listed mapping; mappings not listed are left untouched (a
+    /// merge, not a replacement of the whole collection). Items are validated one
+    /// by one, so partial success is normal: check `result.failed` even on HTTP
+    /// 200. `batch` is a literal path segment, not an origin IP. Fails as a whole
+    /// with HTTP 403, error 1164, when the zone's 3,500-mapping limit would be
+    /// exceeded.
+    ///
+    ///
+    /// Sends a `PUT` request to `/zones/{zone_id}/origin/cloud_regions/batch`
+    ///
+    /// Arguments:
+    /// - `zone_id`: Zone identifier (at most 32 characters).
+    /// - `body`
     pub async fn batch_upsert_origin_cloud_regions<'a>(
         &'a self,
         zone_id: &'a str,
@@ -729,9 +672,8 @@ Arguments:
             "{}/zones/{}/origin/cloud_regions/batch", self.baseurl, encode_path(& zone_id
             .to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
-        let mut request = self.client.put(url).json(&body).headers(header_map).build()?;
+        let mut request = self.client.put(url).json(&body).build()?;
         let info = OperationInfo {
             operation_id: "batch_upsert_origin_cloud_regions",
         };
@@ -744,20 +686,19 @@ Arguments:
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**Delete up to 100 mappings
-
-Deletes the mappings of the listed origin IPs. Note that this DELETE
-carries a JSON body. Each IP is handled independently: deleted ones are
-reported in `succeeded` (with the region and vendor they had), unknown or
-invalid ones in `failed`.
-
-
-Sends a `DELETE` request to `/zones/{zone_id}/origin/cloud_regions/batch`
-
-Arguments:
-- `zone_id`: Zone identifier (at most 32 characters).
-- `body`
-*/
+    /// Delete up to 100 mappings
+    ///
+    /// Deletes the mappings of the listed origin IPs. Note that this DELETE
+    /// carries a JSON body. Each IP is handled independently: deleted ones are
+    /// reported in `succeeded` (with the region and vendor they had), unknown or
+    /// invalid ones in `failed`.
+    ///
+    ///
+    /// Sends a `DELETE` request to `/zones/{zone_id}/origin/cloud_regions/batch`
+    ///
+    /// Arguments:
+    /// - `zone_id`: Zone identifier (at most 32 characters).
+    /// - `body`
     pub async fn batch_delete_origin_cloud_regions<'a>(
         &'a self,
         zone_id: &'a str,
@@ -767,14 +708,8 @@ Arguments:
             "{}/zones/{}/origin/cloud_regions/batch", self.baseurl, encode_path(& zone_id
             .to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .delete(url)
-            .json(&body)
-            .headers(header_map)
-            .build()?;
+        let mut request = self.client.delete(url).json(&body).build()?;
         let info = OperationInfo {
             operation_id: "batch_delete_origin_cloud_regions",
         };
@@ -787,20 +722,19 @@ Arguments:
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**List cloud vendors and regions accepted in mappings
-
-Returns, per vendor, the region identifiers that mappings may use, each
-with the Tiered Cache upper-tier data centers (IATA codes) that traffic
-for such origins is routed through. Requires Tiered Cache to be enabled
-on the zone. `supported_regions` is a literal path segment, not an origin
-IP.
-
-
-Sends a `GET` request to `/zones/{zone_id}/origin/cloud_regions/supported_regions`
-
-Arguments:
-- `zone_id`: Zone identifier (at most 32 characters).
-*/
+    /// List cloud vendors and regions accepted in mappings
+    ///
+    /// Returns, per vendor, the region identifiers that mappings may use, each
+    /// with the Tiered Cache upper-tier data centers (IATA codes) that traffic
+    /// for such origins is routed through. Requires Tiered Cache to be enabled
+    /// on the zone. `supported_regions` is a literal path segment, not an origin
+    /// IP.
+    ///
+    ///
+    /// Sends a `GET` request to `/zones/{zone_id}/origin/cloud_regions/supported_regions`
+    ///
+    /// Arguments:
+    /// - `zone_id`: Zone identifier (at most 32 characters).
     pub async fn list_supported_origin_cloud_regions<'a>(
         &'a self,
         zone_id: &'a str,
@@ -809,9 +743,8 @@ Arguments:
             "{}/zones/{}/origin/cloud_regions/supported_regions", self.baseurl,
             encode_path(& zone_id.to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
-        let mut request = self.client.get(url).headers(header_map).build()?;
+        let mut request = self.client.get(url).build()?;
         let info = OperationInfo {
             operation_id: "list_supported_origin_cloud_regions",
         };
@@ -824,22 +757,20 @@ Arguments:
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**Get the mapping for one origin IP
-
-Looks up the cloud region mapped to a single origin IP (normalised before
-the lookup). Returns HTTP 404 with error 1142 when the zone has no
-mappings at all or none for this IP.
-
-
-Sends a `GET` request to `/zones/{zone_id}/origin/cloud_regions/{origin_ip}`
-
-Arguments:
-- `zone_id`: Zone identifier (at most 32 characters).
-- `origin_ip`: IPv4 or IPv6 address, normalised by the API (canonical RFC 5952 form for
-IPv6) before lookup or storage, so results may show a different spelling
-than the one sent.
-
-*/
+    /// Get the mapping for one origin IP
+    ///
+    /// Looks up the cloud region mapped to a single origin IP (normalised before
+    /// the lookup). Returns HTTP 404 with error 1142 when the zone has no
+    /// mappings at all or none for this IP.
+    ///
+    ///
+    /// Sends a `GET` request to `/zones/{zone_id}/origin/cloud_regions/{origin_ip}`
+    ///
+    /// Arguments:
+    /// - `zone_id`: Zone identifier (at most 32 characters).
+    /// - `origin_ip`: IPv4 or IPv6 address, normalised by the API (canonical RFC 5952 form for
+    /// IPv6) before lookup or storage, so results may show a different spelling
+    /// than the one sent.
     pub async fn get_origin_cloud_region<'a>(
         &'a self,
         zone_id: &'a str,
@@ -849,9 +780,8 @@ than the one sent.
             "{}/zones/{}/origin/cloud_regions/{}", self.baseurl, encode_path(& zone_id
             .to_string()), encode_path(& origin_ip.to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
-        let mut request = self.client.get(url).headers(header_map).build()?;
+        let mut request = self.client.get(url).build()?;
         let info = OperationInfo {
             operation_id: "get_origin_cloud_region",
         };
@@ -864,25 +794,24 @@ than the one sent.
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**Create or replace the mapping for one origin IP
-
-Idempotently creates or overwrites the mapping for the IP in the path.
-The body's `origin_ip` must denote the same address as the path (else
-HTTP 400, error 1146). Vendor and region must appear in
-`list_supported_origin_cloud_regions` (else 1157). Creating a new mapping
-when the zone already has 3,500 fails with HTTP 403, error 1164.
-
-
-Sends a `PUT` request to `/zones/{zone_id}/origin/cloud_regions/{origin_ip}`
-
-Arguments:
-- `zone_id`: Zone identifier (at most 32 characters).
-- `origin_ip`: IPv4 or IPv6 address, normalised by the API (canonical RFC 5952 form for
-IPv6) before lookup or storage, so results may show a different spelling
-than the one sent.
-
-- `body`
-*/
+    /// Create or replace the mapping for one origin IP
+    ///
+    /// Idempotently creates or overwrites the mapping for the IP in the path.
+    /// The body's `origin_ip` must denote the same address as the path (else
+    /// HTTP 400, error 1146). Vendor and region must appear in
+    /// `list_supported_origin_cloud_regions` (else 1157). Creating a new mapping
+    /// when the zone already has 3,500 fails with HTTP 403, error 1164.
+    ///
+    ///
+    /// Sends a `PUT` request to `/zones/{zone_id}/origin/cloud_regions/{origin_ip}`
+    ///
+    /// Arguments:
+    /// - `zone_id`: Zone identifier (at most 32 characters).
+    /// - `origin_ip`: IPv4 or IPv6 address, normalised by the API (canonical RFC 5952 form for
+    /// IPv6) before lookup or storage, so results may show a different spelling
+    /// than the one sent.
+    ///
+    /// - `body`
     pub async fn upsert_origin_cloud_region<'a>(
         &'a self,
         zone_id: &'a str,
@@ -893,9 +822,8 @@ than the one sent.
             "{}/zones/{}/origin/cloud_regions/{}", self.baseurl, encode_path(& zone_id
             .to_string()), encode_path(& origin_ip.to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
-        let mut request = self.client.put(url).json(&body).headers(header_map).build()?;
+        let mut request = self.client.put(url).json(&body).build()?;
         let info = OperationInfo {
             operation_id: "upsert_origin_cloud_region",
         };
@@ -908,22 +836,20 @@ than the one sent.
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**Delete the mapping for one origin IP
-
-Removes the mapping for a single origin IP (normalised before lookup) and
-echoes the deleted IP. HTTP 404 with error 1142 if there is no mapping
-for it.
-
-
-Sends a `DELETE` request to `/zones/{zone_id}/origin/cloud_regions/{origin_ip}`
-
-Arguments:
-- `zone_id`: Zone identifier (at most 32 characters).
-- `origin_ip`: IPv4 or IPv6 address, normalised by the API (canonical RFC 5952 form for
-IPv6) before lookup or storage, so results may show a different spelling
-than the one sent.
-
-*/
+    /// Delete the mapping for one origin IP
+    ///
+    /// Removes the mapping for a single origin IP (normalised before lookup) and
+    /// echoes the deleted IP. HTTP 404 with error 1142 if there is no mapping
+    /// for it.
+    ///
+    ///
+    /// Sends a `DELETE` request to `/zones/{zone_id}/origin/cloud_regions/{origin_ip}`
+    ///
+    /// Arguments:
+    /// - `zone_id`: Zone identifier (at most 32 characters).
+    /// - `origin_ip`: IPv4 or IPv6 address, normalised by the API (canonical RFC 5952 form for
+    /// IPv6) before lookup or storage, so results may show a different spelling
+    /// than the one sent.
     pub async fn delete_origin_cloud_region<'a>(
         &'a self,
         zone_id: &'a str,
@@ -933,9 +859,8 @@ than the one sent.
             "{}/zones/{}/origin/cloud_regions/{}", self.baseurl, encode_path(& zone_id
             .to_string()), encode_path(& origin_ip.to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         let info = OperationInfo {
             operation_id: "delete_origin_cloud_region",
         };
@@ -948,30 +873,29 @@ than the one sent.
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**Purge cached content in a zone
-
-Evicts content from Cloudflare's cache for the zone. The body selects
-exactly one purge mode: everything, a list of URLs (optionally with the
-headers that make up a custom cache key), cache tags, hostnames, or URL
-prefixes. Mixing `purge_everything` with any other key is rejected (1092).
-
-Purge and invalidate requests consume tokens from the same account-level
-buckets, one bucket shared by all zones of the account on a given plan. Tag, host, prefix and purge-everything
-requests refill at 5/min (Free), 5/s (Pro), 10/s (Business) or 50/s
-(Enterprise) with bucket sizes 25/25/50/500; URL purges are limited to
-800/1,500/1,500/3,000 URLs per second. An empty bucket yields HTTP 429
-with error 1134.
-
-Success only means the purge was accepted; the returned `id` identifies
-the request.
-
-
-Sends a `POST` request to `/zones/{zone_id}/purge_cache`
-
-Arguments:
-- `zone_id`: Zone identifier (at most 32 characters).
-- `body`
-*/
+    /// Purge cached content in a zone
+    ///
+    /// Evicts content from Cloudflare's cache for the zone. The body selects
+    /// exactly one purge mode: everything, a list of URLs (optionally with the
+    /// headers that make up a custom cache key), cache tags, hostnames, or URL
+    /// prefixes. Mixing `purge_everything` with any other key is rejected (1092).
+    ///
+    /// Purge and invalidate requests consume tokens from the same account-level
+    /// buckets, one bucket shared by all zones of the account on a given plan. Tag, host, prefix and purge-everything
+    /// requests refill at 5/min (Free), 5/s (Pro), 10/s (Business) or 50/s
+    /// (Enterprise) with bucket sizes 25/25/50/500; URL purges are limited to
+    /// 800/1,500/1,500/3,000 URLs per second. An empty bucket yields HTTP 429
+    /// with error 1134.
+    ///
+    /// Success only means the purge was accepted; the returned `id` identifies
+    /// the request.
+    ///
+    ///
+    /// Sends a `POST` request to `/zones/{zone_id}/purge_cache`
+    ///
+    /// Arguments:
+    /// - `zone_id`: Zone identifier (at most 32 characters).
+    /// - `body`
     pub async fn purge_cache<'a>(
         &'a self,
         zone_id: &'a str,
@@ -980,9 +904,8 @@ Arguments:
         let url = format!(
             "{}/zones/{}/purge_cache", self.baseurl, encode_path(& zone_id.to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
-        let mut request = self.client.post(url).json(&body).headers(header_map).build()?;
+        let mut request = self.client.post(url).json(&body).build()?;
         let info = OperationInfo {
             operation_id: "purge_cache",
         };
@@ -995,17 +918,16 @@ Arguments:
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**Get the status of the latest Cache Reserve Clear (Smart Shield path)
-
-Newer Smart Shield location of `get_cache_reserve_clear`; same result,
-same 1142 error when no clear has ever run.
-
-
-Sends a `GET` request to `/zones/{zone_id}/smart_shield/cache_reserve_clear`
-
-Arguments:
-- `zone_id`: Zone identifier (at most 32 characters).
-*/
+    /// Get the status of the latest Cache Reserve Clear (Smart Shield path)
+    ///
+    /// Newer Smart Shield location of `get_cache_reserve_clear`; same result,
+    /// same 1142 error when no clear has ever run.
+    ///
+    ///
+    /// Sends a `GET` request to `/zones/{zone_id}/smart_shield/cache_reserve_clear`
+    ///
+    /// Arguments:
+    /// - `zone_id`: Zone identifier (at most 32 characters).
     pub async fn get_smart_shield_cache_reserve_clear<'a>(
         &'a self,
         zone_id: &'a str,
@@ -1014,9 +936,8 @@ Arguments:
             "{}/zones/{}/smart_shield/cache_reserve_clear", self.baseurl, encode_path(&
             zone_id.to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
-        let mut request = self.client.get(url).headers(header_map).build()?;
+        let mut request = self.client.get(url).build()?;
         let info = OperationInfo {
             operation_id: "get_smart_shield_cache_reserve_clear",
         };
@@ -1029,19 +950,18 @@ Arguments:
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**Start a Cache Reserve Clear (Smart Shield path)
-
-Newer Smart Shield location of `start_cache_reserve_clear` with identical
-behaviour: Cache Reserve must be off (else 1152), the job is irreversible,
-and the body must be an empty JSON object.
-
-
-Sends a `POST` request to `/zones/{zone_id}/smart_shield/cache_reserve_clear`
-
-Arguments:
-- `zone_id`: Zone identifier (at most 32 characters).
-- `body`
-*/
+    /// Start a Cache Reserve Clear (Smart Shield path)
+    ///
+    /// Newer Smart Shield location of `start_cache_reserve_clear` with identical
+    /// behaviour: Cache Reserve must be off (else 1152), the job is irreversible,
+    /// and the body must be an empty JSON object.
+    ///
+    ///
+    /// Sends a `POST` request to `/zones/{zone_id}/smart_shield/cache_reserve_clear`
+    ///
+    /// Arguments:
+    /// - `zone_id`: Zone identifier (at most 32 characters).
+    /// - `body`
     pub async fn start_smart_shield_cache_reserve_clear<'a>(
         &'a self,
         zone_id: &'a str,
@@ -1051,9 +971,8 @@ Arguments:
             "{}/zones/{}/smart_shield/cache_reserve_clear", self.baseurl, encode_path(&
             zone_id.to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
-        let mut request = self.client.post(url).json(&body).headers(header_map).build()?;
+        let mut request = self.client.post(url).json(&body).build()?;
         let info = OperationInfo {
             operation_id: "start_smart_shield_cache_reserve_clear",
         };

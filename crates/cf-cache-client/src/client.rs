@@ -1,0 +1,228 @@
+//! The public `Client` and how to build one.
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::Url;
+use reqwest::header::{HeaderName, HeaderValue};
+
+use crate::generated::raw;
+use crate::runtime::{Runtime, Shared};
+
+/// Cloudflare's API base URL.
+pub const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
+
+/// A client for Cloudflare's cache API. Cheap to clone; clones share connections.
+///
+/// One method per API operation (see the generated `operations` module); each returns the
+/// decoded `result` or an [`Error`](crate::Error).
+#[derive(Clone, Debug)]
+pub struct Client {
+    pub(crate) raw: raw::Client,
+}
+
+impl Client {
+    /// Starts building a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        progenitor_client::ClientInfo::baseurl(&self.raw)
+    }
+}
+
+enum Credentials {
+    Token(String),
+    Key { email: String, key: String },
+}
+
+/// Configures a [`Client`]. Credentials are required; everything else has a default.
+#[derive(Default)]
+pub struct ClientBuilder {
+    credentials: Option<Credentials>,
+    base_url: Option<String>,
+    http: Option<reqwest::Client>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    allow_insecure_http: bool,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let credentials = match &self.credentials {
+            Some(Credentials::Token(_)) => "api token (redacted)",
+            Some(Credentials::Key { .. }) => "email + global API key (redacted)",
+            None => "none",
+        };
+        f.debug_struct("ClientBuilder")
+            .field("credentials", &credentials)
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// Authenticates with an API token (`Authorization: Bearer ...`), the preferred scheme.
+    pub fn api_token(mut self, token: impl Into<String>) -> Self {
+        self.credentials = Some(Credentials::Token(token.into()));
+        self
+    }
+
+    /// Authenticates with an account email and Global API Key (`X-Auth-Email`/`X-Auth-Key`).
+    pub fn api_key(mut self, email: impl Into<String>, key: impl Into<String>) -> Self {
+        self.credentials = Some(Credentials::Key {
+            email: email.into(),
+            key: key.into(),
+        });
+        self
+    }
+
+    /// Sends requests somewhere other than [`DEFAULT_BASE_URL`] (a proxy, a test server).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Uses your own `reqwest::Client` (proxies, TLS roots, pools). Timeouts set here are
+    /// then ignored: configure them on that client.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Limit for one whole attempt, connect to last body byte (default 60 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Limit for establishing a connection (default 5 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Permits a plain `http://` base URL on a non-loopback host. Credentials then cross the
+    /// network unencrypted; meant for a trusted proxy only.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// Checks the configuration and builds the client.
+    pub fn build(self) -> Result<Client, ConfigError> {
+        let auth = match self.credentials.ok_or(ConfigError::MissingCredentials)? {
+            Credentials::Token(token) => {
+                vec![(
+                    reqwest::header::AUTHORIZATION,
+                    secret_header("API token", &format!("Bearer {token}"))?,
+                )]
+            }
+            Credentials::Key { email, key } => vec![
+                (
+                    HeaderName::from_static("x-auth-email"),
+                    secret_header("API email", &email)?,
+                ),
+                (
+                    HeaderName::from_static("x-auth-key"),
+                    secret_header("API key", &key)?,
+                ),
+            ],
+        };
+        let base_url = checked_base_url(
+            self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
+            self.allow_insecure_http,
+        )?;
+        let http = match self.http {
+            Some(client) => client,
+            None => reqwest::Client::builder()
+                .timeout(self.timeout.unwrap_or(Duration::from_secs(60)))
+                .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(5)))
+                .build()
+                .map_err(|e| ConfigError::Http(e.to_string()))?,
+        };
+        let user_agent = HeaderValue::from_static(concat!("cf-cache-rust/", env!("CARGO_PKG_VERSION")));
+        let runtime = Runtime::new(Shared { auth, user_agent });
+        Ok(Client {
+            raw: raw::Client::new_with_client(&base_url, http, runtime),
+        })
+    }
+}
+
+/// A header value that `Debug` output of requests and header maps will not show.
+fn secret_header(what: &'static str, value: &str) -> Result<HeaderValue, ConfigError> {
+    if value.trim().is_empty() {
+        return Err(ConfigError::InvalidCredential {
+            what,
+            reason: "it is empty",
+        });
+    }
+    let mut header = HeaderValue::from_str(value).map_err(|_| ConfigError::InvalidCredential {
+        what,
+        reason: "it contains CR, LF or other control characters",
+    })?;
+    header.set_sensitive(true);
+    Ok(header)
+}
+
+fn checked_base_url(raw: &str, allow_insecure_http: bool) -> Result<String, ConfigError> {
+    let url =
+        Url::parse(raw).map_err(|e| ConfigError::InvalidBaseUrl(format!("{raw:?} is not a URL: {e}")))?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(ConfigError::InvalidBaseUrl(format!(
+            "{raw:?} must not have a query or fragment"
+        )));
+    }
+    match url.scheme() {
+        "https" => {}
+        "http" => {
+            let loopback = match url.host() {
+                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                None => false,
+            };
+            if !loopback && !allow_insecure_http {
+                return Err(ConfigError::InsecureBaseUrl(raw.to_string()));
+            }
+        }
+        other => {
+            return Err(ConfigError::InvalidBaseUrl(format!(
+                "scheme `{other}` is not http or https"
+            )));
+        }
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+/// Why a [`ClientBuilder`] could not build a client.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// Neither [`ClientBuilder::api_token`] nor [`ClientBuilder::api_key`] was called.
+    #[error("no credentials: call api_token(..) or api_key(..)")]
+    MissingCredentials,
+    /// A credential cannot be sent as an HTTP header. The value itself is never shown.
+    #[error("the {what} is unusable: {reason}")]
+    InvalidCredential {
+        /// Which credential.
+        what: &'static str,
+        /// Why.
+        reason: &'static str,
+    },
+    /// The base URL does not parse or has parts an API base cannot have.
+    #[error("invalid base URL: {0}")]
+    InvalidBaseUrl(String),
+    /// `http://` to a host that is not loopback, without [`ClientBuilder::allow_insecure_http`].
+    #[error(
+        "refusing plain http to {0}: credentials would travel unencrypted; use https or allow_insecure_http(true)"
+    )]
+    InsecureBaseUrl(String),
+    /// reqwest could not build its client (TLS backend initialisation, say).
+    #[error("cannot build the HTTP client: {0}")]
+    Http(String),
+}

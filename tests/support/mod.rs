@@ -1,0 +1,58 @@
+//! Shared helpers for the end-to-end tests: a loopback mock server and a client pointed at it.
+
+use cf_cache_client::Client;
+use wiremock::MockServer;
+
+/// The API token every test client sends.
+pub const TOKEN: &str = "test-token-0123456789";
+/// A zone id in Cloudflare's format (32 hex characters).
+pub const ZONE: &str = "023e105f4ecef8ad9ca31a8372d0c353";
+
+/// The workspace root, for reading `spec/` and the shared reference files.
+pub fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A client with an API token, talking to `server`.
+pub fn client(server: &MockServer) -> Client {
+    match Client::builder().api_token(TOKEN).base_url(server.uri()).build() {
+        Ok(client) => client,
+        Err(e) => panic!("test client must build: {e}"),
+    }
+}
+
+/// The spec's `example` for the 200 response of `method path`, read from `spec/`.
+pub fn spec_example(method: &str, path: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(workspace_root().join("spec/cloudflare-cache.yaml"))
+        .unwrap_or_else(|e| panic!("spec must be readable: {e}"));
+    let spec: serde_json::Value =
+        serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("spec must parse: {e}"));
+    let media =
+        &spec["paths"][path][method.to_lowercase()]["responses"]["200"]["content"]["application/json"];
+    match media.get("example") {
+        Some(example) => example.clone(),
+        None => panic!("spec has no 200 example for {method} {path}"),
+    }
+}
+
+/// The spec's named `example` of the 4XX response of `method path` (e.g. `never_cleared`),
+/// following a `$ref` into `components/responses` when the operation shares one.
+pub fn spec_failure_example(method: &str, path: &str, name: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(workspace_root().join("spec/cloudflare-cache.yaml"))
+        .unwrap_or_else(|e| panic!("spec must be readable: {e}"));
+    let spec: serde_json::Value =
+        serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("spec must parse: {e}"));
+    let mut response = &spec["paths"][path][method.to_lowercase()]["responses"]["4XX"];
+    if let Some(reference) = response.get("$ref").and_then(serde_json::Value::as_str) {
+        let pointer = reference
+            .strip_prefix('#')
+            .unwrap_or_else(|| panic!("only local $refs are supported: {reference}"));
+        response = spec
+            .pointer(pointer)
+            .unwrap_or_else(|| panic!("dangling $ref {reference}"));
+    }
+    match response["content"]["application/json"]["examples"][name].get("value") {
+        Some(example) => example.clone(),
+        None => panic!("spec has no 4XX example `{name}` for {method} {path}"),
+    }
+}
