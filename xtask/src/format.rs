@@ -36,7 +36,14 @@ impl VisitMut for OneLinePerDoc {
         for attr in attrs.drain(..) {
             match doc_text(&attr) {
                 Some(text) => {
-                    for line in text.trim_end().lines() {
+                    let text = text.trim_end();
+                    // An empty doc line is a paragraph break; `lines()` of "" would drop it.
+                    let lines: Vec<&str> = if text.is_empty() {
+                        vec![""]
+                    } else {
+                        text.lines().collect()
+                    };
+                    for line in lines {
                         let line = match line.chars().next() {
                             Some(c) if c != ' ' => format!(" {line}"),
                             _ => line.to_string(),

@@ -8,7 +8,7 @@ use quote::{format_ident, quote};
 /// Everything the emitters need that progenitor does not produce itself.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiModel {
-    /// Operations in spec order.
+    /// Operations sorted by path, then method (deterministic whatever the spec order).
     pub operations: Vec<Operation>,
     /// String enums (named components and hoisted inline enums) emitted as open enums.
     pub string_enums: Vec<StringEnum>,

@@ -386,6 +386,7 @@ pub mod error {
     }
 }
 /// Setting identifier; always `cache_reserve`.
+///
 /// Values the server adds later parse as [`Self::Unknown`] and keep their text.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CacheReserveSettingId {
@@ -446,6 +447,7 @@ impl<'de> ::serde::Deserialize<'de> for CacheReserveSettingId {
     }
 }
 /// Cloud provider hosting an origin.
+///
 /// Values the server adds later parse as [`Self::Unknown`] and keep their text.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CloudVendor {
@@ -521,6 +523,7 @@ impl<'de> ::serde::Deserialize<'de> for CloudVendor {
     }
 }
 /// Setting identifier; always `tc_regional`.
+///
 /// Values the server adds later parse as [`Self::Unknown`] and keep their text.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RegionalTieredCacheSettingId {
@@ -581,6 +584,7 @@ impl<'de> ::serde::Deserialize<'de> for RegionalTieredCacheSettingId {
     }
 }
 /// Progress of a Cache Reserve Clear job.
+///
 /// Values the server adds later parse as [`Self::Unknown`] and keep their text.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ReserveClearState {
@@ -646,6 +650,7 @@ impl<'de> ::serde::Deserialize<'de> for ReserveClearState {
     }
 }
 /// Setting identifier; always `cache_reserve_clear`.
+///
 /// Values the server adds later parse as [`Self::Unknown`] and keep their text.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ReserveClearStatusId {
@@ -706,6 +711,7 @@ impl<'de> ::serde::Deserialize<'de> for ReserveClearStatusId {
     }
 }
 /// Setting identifier.
+///
 /// Values the server adds later parse as [`Self::Unknown`] and keep their text.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SmartTieredCacheDeletedId {
@@ -766,6 +772,7 @@ impl<'de> ::serde::Deserialize<'de> for SmartTieredCacheDeletedId {
     }
 }
 /// Setting identifier; always `tiered_cache_smart_topology_enable`.
+///
 /// Values the server adds later parse as [`Self::Unknown`] and keep their text.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SmartTieredCacheSettingId {
@@ -826,6 +833,7 @@ impl<'de> ::serde::Deserialize<'de> for SmartTieredCacheSettingId {
     }
 }
 /// On/off value shared by the boolean-like zone settings.
+///
 /// Values the server adds later parse as [`Self::Unknown`] and keep their text.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ToggleValue {
@@ -891,6 +899,7 @@ impl<'de> ::serde::Deserialize<'de> for ToggleValue {
     }
 }
 /// Setting identifier.
+///
 /// Values the server adds later parse as [`Self::Unknown`] and keep their text.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum VariantsDeletedId {
@@ -951,6 +960,7 @@ impl<'de> ::serde::Deserialize<'de> for VariantsDeletedId {
     }
 }
 /// Setting identifier; always `variants`.
+///
 /// Values the server adds later parse as [`Self::Unknown`] and keep their text.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum VariantsSettingId {
@@ -1016,6 +1026,7 @@ impl<'de> ::serde::Deserialize<'de> for VariantsSettingId {
 /// capped at 500 on Enterprise, while lower plans are documented at 100 per
 /// request but reports show 30 still being enforced, so keep batches of 30
 /// to be safe there.
+///
 /// Exactly one form can be built, and it serialises to a single-key JSON object.
 #[derive(Clone, Debug, PartialEq)]
 pub enum PurgeRequest {

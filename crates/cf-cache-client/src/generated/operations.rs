@@ -5,7 +5,9 @@
 use crate::types;
 impl crate::Client {
     /// Get the Cache Reserve setting
+    ///
     /// Returns whether Cache Reserve is enabled for the zone.
+    ///
     /// `GET /zones/{zone_id}/cache/cache_reserve` (operation `get_cache_reserve`).
     pub async fn get_cache_reserve(
         &self,
@@ -15,10 +17,12 @@ impl crate::Client {
         crate::runtime::decode::enveloped(response).await
     }
     /// Turn Cache Reserve on or off
+    ///
     /// Enables or disables Cache Reserve for the zone. Requires a Cache Reserve
     /// subscription; pairing it with Tiered Cache is recommended to cut reserve
     /// operation costs. Enabling is refused (1153) while a Cache Reserve Clear is
     /// still running.
+    ///
     /// `PATCH /zones/{zone_id}/cache/cache_reserve` (operation `update_cache_reserve`).
     pub async fn update_cache_reserve(
         &self,
@@ -29,10 +33,12 @@ impl crate::Client {
         crate::runtime::decode::enveloped(response).await
     }
     /// Get the status of the latest Cache Reserve Clear
+    ///
     /// Reports when the most recent Cache Reserve Clear started, whether it is
     /// still running and, once finished, when it ended. Fails with 1142 if the
     /// zone has never run a clear. A clear usually finishes within 24 hours, so
     /// poll in minutes rather than seconds.
+    ///
     /// `GET /zones/{zone_id}/cache/cache_reserve_clear` (operation `get_cache_reserve_clear`).
     pub async fn get_cache_reserve_clear(
         &self,
@@ -42,11 +48,13 @@ impl crate::Client {
         crate::runtime::decode::enveloped(response).await
     }
     /// Start a Cache Reserve Clear
+    ///
     /// Starts deleting everything stored in the zone's Cache Reserve. Cache
     /// Reserve must be turned off first (otherwise 1152). The job cannot be
     /// cancelled or undone, and Cache Reserve cannot be re-enabled until it
     /// completes, typically within 24 hours. Send an empty JSON object as the
     /// body; its content is ignored but a body is required.
+    ///
     /// `POST /zones/{zone_id}/cache/cache_reserve_clear` (operation `start_cache_reserve_clear`).
     pub async fn start_cache_reserve_clear(
         &self,
@@ -57,9 +65,11 @@ impl crate::Client {
         crate::runtime::decode::enveloped(response).await
     }
     /// Get the Regional Tiered Cache setting
+    ///
     /// Returns whether Regional Tiered Cache is enabled. When on, requests pass
     /// through a regional hub data center before reaching the upper tier, which
     /// can help both Smart and custom tiered topologies.
+    ///
     /// `GET /zones/{zone_id}/cache/regional_tiered_cache` (operation `get_regional_tiered_cache`).
     pub async fn get_regional_tiered_cache(
         &self,
@@ -69,7 +79,9 @@ impl crate::Client {
         crate::runtime::decode::enveloped(response).await
     }
     /// Turn Regional Tiered Cache on or off
+    ///
     /// Changes the value of the zone's Regional Tiered Cache setting.
+    ///
     /// `PATCH /zones/{zone_id}/cache/regional_tiered_cache` (operation `update_regional_tiered_cache`).
     pub async fn update_regional_tiered_cache(
         &self,
@@ -80,9 +92,11 @@ impl crate::Client {
         crate::runtime::decode::enveloped(response).await
     }
     /// Get the Smart Tiered Cache setting
+    ///
     /// Returns whether Smart Tiered Cache is enabled. When on, Cloudflare uses
     /// its own latency measurements to pick, per origin, the single upper-tier
     /// data center best connected to that origin.
+    ///
     /// `GET /zones/{zone_id}/cache/tiered_cache_smart_topology_enable` (operation `get_smart_tiered_cache`).
     pub async fn get_smart_tiered_cache(
         &self,
@@ -92,9 +106,11 @@ impl crate::Client {
         crate::runtime::decode::enveloped(response).await
     }
     /// Create the Smart Tiered Cache setting
+    ///
     /// POST form of writing the Smart Tiered Cache setting: stores the given
     /// value and returns the resulting setting. Takes the same body as
     /// `update_smart_tiered_cache`.
+    ///
     /// `POST /zones/{zone_id}/cache/tiered_cache_smart_topology_enable` (operation `create_smart_tiered_cache`).
     pub async fn create_smart_tiered_cache(
         &self,
@@ -105,8 +121,10 @@ impl crate::Client {
         crate::runtime::decode::enveloped(response).await
     }
     /// Remove the Smart Tiered Cache setting
+    ///
     /// Removes the zone's Smart Tiered Cache setting. The result describes the
     /// removed setting and has no `value`.
+    ///
     /// `DELETE /zones/{zone_id}/cache/tiered_cache_smart_topology_enable` (operation `delete_smart_tiered_cache`).
     pub async fn delete_smart_tiered_cache(
         &self,
@@ -116,7 +134,9 @@ impl crate::Client {
         crate::runtime::decode::enveloped(response).await
     }
     /// Turn Smart Tiered Cache on or off
+    ///
     /// Changes the value of the zone's Smart Tiered Cache setting.
+    ///
     /// `PATCH /zones/{zone_id}/cache/tiered_cache_smart_topology_enable` (operation `update_smart_tiered_cache`).
     pub async fn update_smart_tiered_cache(
         &self,
@@ -127,10 +147,12 @@ impl crate::Client {
         crate::runtime::decode::enveloped(response).await
     }
     /// Get the image variants setting
+    ///
     /// Returns, per image file extension, the MIME types that may be cached as
     /// variants of the original. Applies only to responses carrying
     /// `Vary: Accept`; if the origin sends that header but not the requested
     /// variant, the response is not cached (cache status BYPASS).
+    ///
     /// `GET /zones/{zone_id}/cache/variants` (operation `get_variants`).
     pub async fn get_variants(
         &self,
@@ -140,8 +162,10 @@ impl crate::Client {
         crate::runtime::decode::enveloped(response).await
     }
     /// Remove the image variants setting
+    ///
     /// Removes the zone's variants configuration. The result describes the
     /// removed setting and has no `value`.
+    ///
     /// `DELETE /zones/{zone_id}/cache/variants` (operation `delete_variants`).
     pub async fn delete_variants(
         &self,
@@ -151,9 +175,11 @@ impl crate::Client {
         crate::runtime::decode::enveloped(response).await
     }
     /// Change the image variants setting
+    ///
     /// Sets which variant MIME types may be cached for each image extension.
     /// Whether extensions left out of `value` are kept or cleared is not
     /// documented, so send the complete map you want in effect.
+    ///
     /// `PATCH /zones/{zone_id}/cache/variants` (operation `update_variants`).
     pub async fn update_variants(
         &self,
@@ -164,10 +190,12 @@ impl crate::Client {
         crate::runtime::decode::enveloped(response).await
     }
     /// Invalidate cached content in one environment of a zone
+    ///
     /// Environment-scoped variant of `invalidate_cache`: marks content cached for
     /// the given environment as stale so it is revalidated with the origin.
     /// Bodies, limits and errors match `purge_environment_cache`, including 1136
     /// for URL-based requests on environments that do not allow them.
+    ///
     /// `POST /zones/{zone_id}/environments/{environment_id}/invalidate_cache` (operation `invalidate_environment_cache`).
     pub async fn invalidate_environment_cache(
         &self,
@@ -182,10 +210,12 @@ impl crate::Client {
         crate::runtime::decode::enveloped(response).await
     }
     /// Purge cached content in one environment of a zone
+    ///
     /// Same as `purge_cache`, but only content cached for the given environment
     /// is evicted. All purge modes and rate-limit buckets of the zone-level
     /// endpoint apply. Some environment kinds do not allow purging by URL
     /// (`files`); such requests fail with error 1136.
+    ///
     /// `POST /zones/{zone_id}/environments/{environment_id}/purge_cache` (operation `purge_environment_cache`).
     pub async fn purge_environment_cache(
         &self,
@@ -200,11 +230,13 @@ impl crate::Client {
         crate::runtime::decode::enveloped(response).await
     }
     /// Invalidate cached content in a zone
+    ///
     /// Marks matching cached content as stale instead of deleting it: the next
     /// request for it revalidates with the origin (a conditional request), and
     /// the stale copy can still be used while that happens. Accepts the same
     /// bodies as `purge_cache` and is subject to the same limits, rate-limit
     /// buckets (shared with purge) and error codes.
+    ///
     /// `POST /zones/{zone_id}/invalidate_cache` (operation `invalidate_cache`).
     pub async fn invalidate_cache(
         &self,
@@ -215,9 +247,11 @@ impl crate::Client {
         crate::runtime::decode::enveloped(response).await
     }
     /// List origin cloud region mappings
+    ///
     /// Returns one page of the zone's origin IP to cloud region mappings. An
     /// empty array (not an error) means the zone has no mappings. Out-of-range
     /// paging parameters are rejected with error 1146.
+    ///
     /// `GET /zones/{zone_id}/origin/cloud_regions` (operation `list_origin_cloud_regions`).
     pub async fn list_origin_cloud_regions(
         &self,
@@ -229,12 +263,14 @@ impl crate::Client {
         crate::runtime::decode::paged(response).await
     }
     /// Create or replace up to 100 mappings
+    ///
     /// Upserts each listed mapping; mappings not listed are left untouched (a
     /// merge, not a replacement of the whole collection). Items are validated one
     /// by one, so partial success is normal: check `result.failed` even on HTTP
     /// 200. `batch` is a literal path segment, not an origin IP. Fails as a whole
     /// with HTTP 403, error 1164, when the zone's 3,500-mapping limit would be
     /// exceeded.
+    ///
     /// `PUT /zones/{zone_id}/origin/cloud_regions/batch` (operation `batch_upsert_origin_cloud_regions`).
     pub async fn batch_upsert_origin_cloud_regions(
         &self,
@@ -245,10 +281,12 @@ impl crate::Client {
         crate::runtime::decode::enveloped(response).await
     }
     /// Delete up to 100 mappings
+    ///
     /// Deletes the mappings of the listed origin IPs. Note that this DELETE
     /// carries a JSON body. Each IP is handled independently: deleted ones are
     /// reported in `succeeded` (with the region and vendor they had), unknown or
     /// invalid ones in `failed`.
+    ///
     /// `DELETE /zones/{zone_id}/origin/cloud_regions/batch` (operation `batch_delete_origin_cloud_regions`).
     pub async fn batch_delete_origin_cloud_regions(
         &self,
@@ -259,11 +297,13 @@ impl crate::Client {
         crate::runtime::decode::enveloped(response).await
     }
     /// List cloud vendors and regions accepted in mappings
+    ///
     /// Returns, per vendor, the region identifiers that mappings may use, each
     /// with the Tiered Cache upper-tier data centers (IATA codes) that traffic
     /// for such origins is routed through. Requires Tiered Cache to be enabled
     /// on the zone. `supported_regions` is a literal path segment, not an origin
     /// IP.
+    ///
     /// `GET /zones/{zone_id}/origin/cloud_regions/supported_regions` (operation `list_supported_origin_cloud_regions`).
     pub async fn list_supported_origin_cloud_regions(
         &self,
@@ -273,9 +313,11 @@ impl crate::Client {
         crate::runtime::decode::enveloped(response).await
     }
     /// Get the mapping for one origin IP
+    ///
     /// Looks up the cloud region mapped to a single origin IP (normalised before
     /// the lookup). Returns HTTP 404 with error 1142 when the zone has no
     /// mappings at all or none for this IP.
+    ///
     /// `GET /zones/{zone_id}/origin/cloud_regions/{origin_ip}` (operation `get_origin_cloud_region`).
     pub async fn get_origin_cloud_region(
         &self,
@@ -286,11 +328,13 @@ impl crate::Client {
         crate::runtime::decode::enveloped(response).await
     }
     /// Create or replace the mapping for one origin IP
+    ///
     /// Idempotently creates or overwrites the mapping for the IP in the path.
     /// The body's `origin_ip` must denote the same address as the path (else
     /// HTTP 400, error 1146). Vendor and region must appear in
     /// `list_supported_origin_cloud_regions` (else 1157). Creating a new mapping
     /// when the zone already has 3,500 fails with HTTP 403, error 1164.
+    ///
     /// `PUT /zones/{zone_id}/origin/cloud_regions/{origin_ip}` (operation `upsert_origin_cloud_region`).
     pub async fn upsert_origin_cloud_region(
         &self,
@@ -305,9 +349,11 @@ impl crate::Client {
         crate::runtime::decode::enveloped(response).await
     }
     /// Delete the mapping for one origin IP
+    ///
     /// Removes the mapping for a single origin IP (normalised before lookup) and
     /// echoes the deleted IP. HTTP 404 with error 1142 if there is no mapping
     /// for it.
+    ///
     /// `DELETE /zones/{zone_id}/origin/cloud_regions/{origin_ip}` (operation `delete_origin_cloud_region`).
     pub async fn delete_origin_cloud_region(
         &self,
@@ -318,18 +364,22 @@ impl crate::Client {
         crate::runtime::decode::enveloped(response).await
     }
     /// Purge cached content in a zone
+    ///
     /// Evicts content from Cloudflare's cache for the zone. The body selects
     /// exactly one purge mode: everything, a list of URLs (optionally with the
     /// headers that make up a custom cache key), cache tags, hostnames, or URL
     /// prefixes. Mixing `purge_everything` with any other key is rejected (1092).
+    ///
     /// Purge and invalidate requests consume tokens from the same account-level
     /// buckets, one bucket shared by all zones of the account on a given plan. Tag, host, prefix and purge-everything
     /// requests refill at 5/min (Free), 5/s (Pro), 10/s (Business) or 50/s
     /// (Enterprise) with bucket sizes 25/25/50/500; URL purges are limited to
     /// 800/1,500/1,500/3,000 URLs per second. An empty bucket yields HTTP 429
     /// with error 1134.
+    ///
     /// Success only means the purge was accepted; the returned `id` identifies
     /// the request.
+    ///
     /// `POST /zones/{zone_id}/purge_cache` (operation `purge_cache`).
     pub async fn purge_cache(
         &self,
@@ -340,8 +390,10 @@ impl crate::Client {
         crate::runtime::decode::enveloped(response).await
     }
     /// Get the status of the latest Cache Reserve Clear (Smart Shield path)
+    ///
     /// Newer Smart Shield location of `get_cache_reserve_clear`; same result,
     /// same 1142 error when no clear has ever run.
+    ///
     /// `GET /zones/{zone_id}/smart_shield/cache_reserve_clear` (operation `get_smart_shield_cache_reserve_clear`).
     pub async fn get_smart_shield_cache_reserve_clear(
         &self,
@@ -351,9 +403,11 @@ impl crate::Client {
         crate::runtime::decode::enveloped(response).await
     }
     /// Start a Cache Reserve Clear (Smart Shield path)
+    ///
     /// Newer Smart Shield location of `start_cache_reserve_clear` with identical
     /// behaviour: Cache Reserve must be off (else 1152), the job is irreversible,
     /// and the body must be an empty JSON object.
+    ///
     /// `POST /zones/{zone_id}/smart_shield/cache_reserve_clear` (operation `start_smart_shield_cache_reserve_clear`).
     pub async fn start_smart_shield_cache_reserve_clear(
         &self,

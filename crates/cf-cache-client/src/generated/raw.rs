@@ -20,6 +20,7 @@ pub struct Client {
 impl Client {
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
+    ///
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
