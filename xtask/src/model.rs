@@ -57,6 +57,8 @@ pub struct Param {
     pub location: ParamLocation,
     /// Whether the spec requires it.
     pub required: bool,
+    /// The spec's `maxLength` for a string parameter (lifted out of the type, checked at runtime).
+    pub max_length: Option<u64>,
 }
 
 /// How the success body relates to the value handed back to the caller.

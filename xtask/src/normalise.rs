@@ -447,6 +447,7 @@ impl<'a> Normaliser<'a> {
                 let hoisted = self.insert_unique(format!("{op_pascal}{}", pascal_ident(&name)), schema);
                 schema = json!({"$ref": format!("{SCHEMA_REF}{hoisted}")});
             }
+            let max_length = schema.get("maxLength").and_then(Value::as_u64);
             lift_constraints(&mut schema);
             let required =
                 kind == ParamLocation::Path || param.get("required").and_then(Value::as_bool) == Some(true);
@@ -460,6 +461,7 @@ impl<'a> Normaliser<'a> {
                 api_name: name,
                 location: kind,
                 required,
+                max_length,
             });
         }
         Ok((lowered, params))

@@ -9,7 +9,8 @@ use quote::{format_ident, quote};
 use syn::visit_mut::{self, VisitMut};
 
 use crate::error::{GenError, Result};
-use crate::model::{ApiModel, Operation, ResultShape};
+use crate::model::{ApiModel, Operation, ParamLocation, ResultShape};
+use crate::naming::snake_ident;
 
 /// Emits the facade from the model and the raw client's method signatures.
 pub fn emit(raw: &syn::File, model: &ApiModel) -> Result<syn::File> {
@@ -103,9 +104,25 @@ fn method(op: &Operation, args: &[syn::FnArg], types_path: &TokenStream) -> Toke
         }
     };
     let docs = method_docs(op);
+    // Path segments are checked before sending: `..` would otherwise be resolved by the URL
+    // parser and retarget the request (an environment purge becoming a zone purge).
+    let checks = op
+        .params
+        .iter()
+        .filter(|p| p.location == ParamLocation::Path)
+        .map(|p| {
+            let api_name = &p.api_name;
+            let ident = format_ident!("{}", snake_ident(api_name));
+            let max = match p.max_length {
+                Some(n) => quote!(Some(#n)),
+                None => quote!(None),
+            };
+            quote! { crate::runtime::validate::path_segment(#api_name, #ident, #max)?; }
+        });
     quote! {
         #(#[doc = #docs])*
         pub async fn #name(&self, #(#args),*) -> crate::Result<#ret> {
+            #(#checks)*
             let response = self.raw.#name(#(#arg_names),*).await;
             #decode
         }

@@ -13,6 +13,7 @@ impl crate::Client {
         &self,
         zone_id: &str,
     ) -> crate::Result<types::CacheReserveSetting> {
+        crate::runtime::validate::path_segment("zone_id", zone_id, Some(32u64))?;
         let response = self.raw.get_cache_reserve(zone_id).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -29,6 +30,7 @@ impl crate::Client {
         zone_id: &str,
         body: &types::CacheReserveUpdate,
     ) -> crate::Result<types::CacheReserveSetting> {
+        crate::runtime::validate::path_segment("zone_id", zone_id, Some(32u64))?;
         let response = self.raw.update_cache_reserve(zone_id, body).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -44,6 +46,7 @@ impl crate::Client {
         &self,
         zone_id: &str,
     ) -> crate::Result<types::ReserveClearStatus> {
+        crate::runtime::validate::path_segment("zone_id", zone_id, Some(32u64))?;
         let response = self.raw.get_cache_reserve_clear(zone_id).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -61,6 +64,7 @@ impl crate::Client {
         zone_id: &str,
         body: &types::ReserveClearRequest,
     ) -> crate::Result<types::ReserveClearStatus> {
+        crate::runtime::validate::path_segment("zone_id", zone_id, Some(32u64))?;
         let response = self.raw.start_cache_reserve_clear(zone_id, body).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -75,6 +79,7 @@ impl crate::Client {
         &self,
         zone_id: &str,
     ) -> crate::Result<types::RegionalTieredCacheSetting> {
+        crate::runtime::validate::path_segment("zone_id", zone_id, Some(32u64))?;
         let response = self.raw.get_regional_tiered_cache(zone_id).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -88,6 +93,7 @@ impl crate::Client {
         zone_id: &str,
         body: &types::RegionalTieredCacheUpdate,
     ) -> crate::Result<types::RegionalTieredCacheSetting> {
+        crate::runtime::validate::path_segment("zone_id", zone_id, Some(32u64))?;
         let response = self.raw.update_regional_tiered_cache(zone_id, body).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -102,6 +108,7 @@ impl crate::Client {
         &self,
         zone_id: &str,
     ) -> crate::Result<types::SmartTieredCacheSetting> {
+        crate::runtime::validate::path_segment("zone_id", zone_id, Some(32u64))?;
         let response = self.raw.get_smart_tiered_cache(zone_id).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -117,6 +124,7 @@ impl crate::Client {
         zone_id: &str,
         body: &types::SmartTieredCacheUpdate,
     ) -> crate::Result<types::SmartTieredCacheSetting> {
+        crate::runtime::validate::path_segment("zone_id", zone_id, Some(32u64))?;
         let response = self.raw.create_smart_tiered_cache(zone_id, body).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -130,6 +138,7 @@ impl crate::Client {
         &self,
         zone_id: &str,
     ) -> crate::Result<types::SmartTieredCacheDeleted> {
+        crate::runtime::validate::path_segment("zone_id", zone_id, Some(32u64))?;
         let response = self.raw.delete_smart_tiered_cache(zone_id).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -143,6 +152,7 @@ impl crate::Client {
         zone_id: &str,
         body: &types::SmartTieredCacheUpdate,
     ) -> crate::Result<types::SmartTieredCacheSetting> {
+        crate::runtime::validate::path_segment("zone_id", zone_id, Some(32u64))?;
         let response = self.raw.update_smart_tiered_cache(zone_id, body).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -158,6 +168,7 @@ impl crate::Client {
         &self,
         zone_id: &str,
     ) -> crate::Result<types::VariantsSetting> {
+        crate::runtime::validate::path_segment("zone_id", zone_id, Some(32u64))?;
         let response = self.raw.get_variants(zone_id).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -171,6 +182,7 @@ impl crate::Client {
         &self,
         zone_id: &str,
     ) -> crate::Result<types::VariantsDeleted> {
+        crate::runtime::validate::path_segment("zone_id", zone_id, Some(32u64))?;
         let response = self.raw.delete_variants(zone_id).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -186,6 +198,7 @@ impl crate::Client {
         zone_id: &str,
         body: &types::VariantsUpdate,
     ) -> crate::Result<types::VariantsSetting> {
+        crate::runtime::validate::path_segment("zone_id", zone_id, Some(32u64))?;
         let response = self.raw.update_variants(zone_id, body).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -203,6 +216,12 @@ impl crate::Client {
         environment_id: &str,
         body: &::cf_cache_types::PurgeRequest,
     ) -> crate::Result<types::PurgeResult> {
+        crate::runtime::validate::path_segment("zone_id", zone_id, Some(32u64))?;
+        crate::runtime::validate::path_segment(
+            "environment_id",
+            environment_id,
+            Some(32u64),
+        )?;
         let response = self
             .raw
             .invalidate_environment_cache(zone_id, environment_id, body)
@@ -223,6 +242,12 @@ impl crate::Client {
         environment_id: &str,
         body: &::cf_cache_types::PurgeRequest,
     ) -> crate::Result<types::PurgeResult> {
+        crate::runtime::validate::path_segment("zone_id", zone_id, Some(32u64))?;
+        crate::runtime::validate::path_segment(
+            "environment_id",
+            environment_id,
+            Some(32u64),
+        )?;
         let response = self
             .raw
             .purge_environment_cache(zone_id, environment_id, body)
@@ -243,6 +268,7 @@ impl crate::Client {
         zone_id: &str,
         body: &::cf_cache_types::PurgeRequest,
     ) -> crate::Result<types::PurgeResult> {
+        crate::runtime::validate::path_segment("zone_id", zone_id, Some(32u64))?;
         let response = self.raw.invalidate_cache(zone_id, body).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -259,6 +285,7 @@ impl crate::Client {
         page: Option<i64>,
         per_page: Option<i64>,
     ) -> crate::Result<crate::Page<types::OriginCloudRegion>> {
+        crate::runtime::validate::path_segment("zone_id", zone_id, Some(32u64))?;
         let response = self.raw.list_origin_cloud_regions(zone_id, page, per_page).await;
         crate::runtime::decode::paged(response).await
     }
@@ -277,6 +304,7 @@ impl crate::Client {
         zone_id: &str,
         body: &types::OriginCloudRegionBatchUpsertRequest,
     ) -> crate::Result<types::OriginCloudRegionBatchResult> {
+        crate::runtime::validate::path_segment("zone_id", zone_id, Some(32u64))?;
         let response = self.raw.batch_upsert_origin_cloud_regions(zone_id, body).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -293,6 +321,7 @@ impl crate::Client {
         zone_id: &str,
         body: &types::OriginCloudRegionBatchDeleteRequest,
     ) -> crate::Result<types::OriginCloudRegionBatchResult> {
+        crate::runtime::validate::path_segment("zone_id", zone_id, Some(32u64))?;
         let response = self.raw.batch_delete_origin_cloud_regions(zone_id, body).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -309,6 +338,7 @@ impl crate::Client {
         &self,
         zone_id: &str,
     ) -> crate::Result<types::SupportedCloudRegions> {
+        crate::runtime::validate::path_segment("zone_id", zone_id, Some(32u64))?;
         let response = self.raw.list_supported_origin_cloud_regions(zone_id).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -324,6 +354,8 @@ impl crate::Client {
         zone_id: &str,
         origin_ip: &str,
     ) -> crate::Result<types::OriginCloudRegion> {
+        crate::runtime::validate::path_segment("zone_id", zone_id, Some(32u64))?;
+        crate::runtime::validate::path_segment("origin_ip", origin_ip, None)?;
         let response = self.raw.get_origin_cloud_region(zone_id, origin_ip).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -342,6 +374,8 @@ impl crate::Client {
         origin_ip: &str,
         body: &types::OriginCloudRegionRequest,
     ) -> crate::Result<types::OriginCloudRegion> {
+        crate::runtime::validate::path_segment("zone_id", zone_id, Some(32u64))?;
+        crate::runtime::validate::path_segment("origin_ip", origin_ip, None)?;
         let response = self
             .raw
             .upsert_origin_cloud_region(zone_id, origin_ip, body)
@@ -360,6 +394,8 @@ impl crate::Client {
         zone_id: &str,
         origin_ip: &str,
     ) -> crate::Result<types::OriginCloudRegionDeleted> {
+        crate::runtime::validate::path_segment("zone_id", zone_id, Some(32u64))?;
+        crate::runtime::validate::path_segment("origin_ip", origin_ip, None)?;
         let response = self.raw.delete_origin_cloud_region(zone_id, origin_ip).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -386,6 +422,7 @@ impl crate::Client {
         zone_id: &str,
         body: &::cf_cache_types::PurgeRequest,
     ) -> crate::Result<types::PurgeResult> {
+        crate::runtime::validate::path_segment("zone_id", zone_id, Some(32u64))?;
         let response = self.raw.purge_cache(zone_id, body).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -399,6 +436,7 @@ impl crate::Client {
         &self,
         zone_id: &str,
     ) -> crate::Result<types::ReserveClearStatus> {
+        crate::runtime::validate::path_segment("zone_id", zone_id, Some(32u64))?;
         let response = self.raw.get_smart_shield_cache_reserve_clear(zone_id).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -414,6 +452,7 @@ impl crate::Client {
         zone_id: &str,
         body: &types::ReserveClearRequest,
     ) -> crate::Result<types::ReserveClearStatus> {
+        crate::runtime::validate::path_segment("zone_id", zone_id, Some(32u64))?;
         let response = self
             .raw
             .start_smart_shield_cache_reserve_clear(zone_id, body)

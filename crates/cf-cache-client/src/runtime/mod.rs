@@ -4,6 +4,7 @@
 
 pub(crate) mod decode;
 mod hooks;
+pub(crate) mod validate;
 
 use std::fmt;
 use std::sync::Arc;
