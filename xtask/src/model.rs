@@ -55,8 +55,6 @@ pub struct Param {
     pub api_name: String,
     /// Where it goes.
     pub location: ParamLocation,
-    /// Whether the spec requires it.
-    pub required: bool,
     /// The spec's `maxLength` for a string parameter (lifted out of the type, checked at runtime).
     pub max_length: Option<u64>,
 }

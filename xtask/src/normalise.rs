@@ -460,7 +460,6 @@ impl<'a> Normaliser<'a> {
             params.push(Param {
                 api_name: name,
                 location: kind,
-                required,
                 max_length,
             });
         }
