@@ -1,6 +1,6 @@
 //! Shared helpers for the end-to-end tests: a loopback mock server and a client pointed at it.
 
-use cf_cache_client::Client;
+use cf_cache_client::{Client, Clock};
 use wiremock::MockServer;
 
 /// The API token every test client sends.
@@ -13,12 +13,10 @@ pub fn workspace_root() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// A client with an API token, talking to `server`.
+/// A client with an API token, talking to `server`, retrying on a [`TestClock`] (so a retried
+/// failure costs no real time).
 pub fn client(server: &MockServer) -> Client {
-    match Client::builder().api_token(TOKEN).base_url(server.uri()).build() {
-        Ok(client) => client,
-        Err(e) => panic!("test client must build: {e}"),
-    }
+    client_with_clock(server, TestClock::new())
 }
 
 /// The spec's `example` for the 200 response of `method path`, read from `spec/`.
@@ -54,5 +52,65 @@ pub fn spec_failure_example(method: &str, path: &str, name: &str) -> serde_json:
     match response["content"]["application/json"]["examples"][name].get("value") {
         Some(example) => example.clone(),
         None => panic!("spec has no 4XX example `{name}` for {method} {path}"),
+    }
+}
+
+/// A [`Clock`] that never really waits: each sleep is recorded and moves its `now` forward,
+/// so retry and polling logic can be tested for hours of simulated time in microseconds.
+#[derive(Debug)]
+pub struct TestClock {
+    state: std::sync::Mutex<(std::time::SystemTime, Vec<std::time::Duration>)>,
+}
+
+impl TestClock {
+    /// A clock starting at 2026-11-23T00:00:00Z.
+    pub fn new() -> std::sync::Arc<Self> {
+        let start = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_795_392_000);
+        std::sync::Arc::new(Self {
+            state: std::sync::Mutex::new((start, Vec::new())),
+        })
+    }
+
+    /// Every sleep requested so far, in order.
+    pub fn sleeps(&self) -> Vec<std::time::Duration> {
+        self.lock().1.clone()
+    }
+
+    /// Moves the clock forward without a sleep (time passing while work happens).
+    pub fn advance(&self, by: std::time::Duration) {
+        self.lock().0 += by;
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, (std::time::SystemTime, Vec<std::time::Duration>)> {
+        // A panicking test thread must not hide the figures from the others.
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> std::time::SystemTime {
+        self.lock().0
+    }
+
+    fn sleep(&self, duration: std::time::Duration) -> cf_cache_client::clock::Sleep {
+        let mut state = self.lock();
+        state.0 += duration;
+        state.1.push(duration);
+        Box::pin(std::future::ready(()))
+    }
+}
+
+/// A client talking to `server` whose retries sleep on `clock` instead of real time.
+pub fn client_with_clock(server: &MockServer, clock: std::sync::Arc<TestClock>) -> Client {
+    match Client::builder()
+        .api_token(TOKEN)
+        .base_url(server.uri())
+        .clock(clock)
+        .build()
+    {
+        Ok(client) => client,
+        Err(e) => panic!("test client must build: {e}"),
     }
 }

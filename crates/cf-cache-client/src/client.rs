@@ -1,12 +1,15 @@
 //! The public `Client` and how to build one.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Url;
 use reqwest::header::{HeaderName, HeaderValue};
 
+use crate::clock::{Clock, SystemClock};
 use crate::generated::raw;
+use crate::retry::RetryPolicy;
 use crate::runtime::{Runtime, Shared};
 
 /// Cloudflare's API base URL.
@@ -31,6 +34,28 @@ impl Client {
     pub fn base_url(&self) -> &str {
         progenitor_client::ClientInfo::baseurl(&self.raw)
     }
+
+    /// The retry policy this client applies to every call.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        progenitor_client::ClientInfo::inner(&self.raw).retry()
+    }
+
+    /// A client that shares this one's connections, credentials and clock but retries as
+    /// `policy` says: for one call (`client.with_retry_policy(RetryPolicy::none()).purge_cache(..)`)
+    /// or for a part of a program. Cheap: nothing is copied but a few pointers.
+    pub fn with_retry_policy(&self, policy: RetryPolicy) -> Client {
+        use progenitor_client::ClientInfo;
+        let runtime = self.raw.inner().with_retry(policy);
+        Client {
+            raw: raw::Client::new_with_client(self.raw.baseurl(), self.raw.client().clone(), runtime),
+        }
+    }
+
+    /// The clock the client sleeps on between retries (see [`ClientBuilder::clock`]); helpers
+    /// built on the client wait on the same one.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        Arc::clone(&progenitor_client::ClientInfo::inner(&self.raw).shared().clock)
+    }
 }
 
 enum Credentials {
@@ -47,6 +72,8 @@ pub struct ClientBuilder {
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     allow_insecure_http: bool,
+    retry: RetryPolicy,
+    clock: Option<Arc<dyn Clock>>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -61,6 +88,7 @@ impl fmt::Debug for ClientBuilder {
             .field("base_url", &self.base_url)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
+            .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
 }
@@ -113,6 +141,19 @@ impl ClientBuilder {
         self
     }
 
+    /// How failed attempts are retried (default: [`RetryPolicy::default`], 2 retries).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The clock used for retry waits and HTTP-date `retry-after` values (default: the system
+    /// clock and tokio's timer). Tests inject one that does not really sleep.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client, ConfigError> {
         let auth = match self.credentials.ok_or(ConfigError::MissingCredentials)? {
@@ -146,7 +187,15 @@ impl ClientBuilder {
                 .map_err(|e| ConfigError::Http(e.to_string()))?,
         };
         let user_agent = HeaderValue::from_static(concat!("cf-cache-rust/", env!("CARGO_PKG_VERSION")));
-        let runtime = Runtime::new(Shared { auth, user_agent });
+        let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let runtime = Runtime::new(
+            Shared {
+                auth,
+                user_agent,
+                clock,
+            },
+            self.retry,
+        );
         Ok(Client {
             raw: raw::Client::new_with_client(&base_url, http, runtime),
         })

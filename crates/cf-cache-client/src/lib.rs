@@ -23,16 +23,20 @@
 pub use cf_cache_types as types;
 
 mod client;
+pub mod clock;
 mod envelope;
 mod error;
 // prettyplease owns the layout of generated code; rustfmt would fight it on every regen.
 #[rustfmt::skip]
 mod generated;
+mod retry;
 mod runtime;
 
 pub use client::{Client, ClientBuilder, ConfigError};
+pub use clock::{Clock, SystemClock};
 pub use envelope::{Page, ResultInfo};
 pub use error::{
     ApiError, ApiMessage, ApiMessageSource, DecodeError, Error, InvalidRequest, RateLimited, Result,
     TransportError,
 };
+pub use retry::RetryPolicy;

@@ -15,6 +15,7 @@ use crate::envelope::{Envelope, Failure, Page};
 use crate::error::{
     ApiError, DecodeError, Error, InvalidRequest, RateLimited, Result, TransportError, snippet,
 };
+use crate::runtime::ServerWait;
 
 /// What a raw operation method returns.
 pub(crate) type Raw = std::result::Result<ResponseValue<ByteStream>, progenitor_client::Error<()>>;
@@ -70,6 +71,7 @@ fn open<T: DeserializeOwned>(body: &Body) -> Result<Envelope<T>> {
         return Err(refusal(
             body.status,
             &body.headers,
+            retry_after(&body.headers, SystemTime::now()),
             envelope.errors,
             envelope.messages,
             None,
@@ -145,19 +147,32 @@ async fn collect(stream: ByteStream) -> Result<Bytes> {
 async fn failure(response: reqwest::Response) -> Error {
     let status = response.status().as_u16();
     let headers = response.headers().clone();
+    // The retry loop measured the wait against the client's clock; reuse its figure.
+    let wait = match response.extensions().get::<ServerWait>() {
+        Some(ServerWait(wait)) => *wait,
+        None => retry_after(&headers, SystemTime::now()),
+    };
     let bytes = match response.bytes().await {
         Ok(bytes) => bytes,
         Err(e) => return Error::Transport(TransportError::new(e)),
     };
     match serde_json::from_slice::<Failure>(&bytes) {
-        Ok(f) => refusal(status, &headers, f.errors, f.messages, None),
-        Err(_) => refusal(status, &headers, Vec::new(), Vec::new(), Some(snippet(&bytes))),
+        Ok(f) => refusal(status, &headers, wait, f.errors, f.messages, None),
+        Err(_) => refusal(
+            status,
+            &headers,
+            wait,
+            Vec::new(),
+            Vec::new(),
+            Some(snippet(&bytes)),
+        ),
     }
 }
 
 fn refusal(
     status: u16,
     headers: &HeaderMap,
+    retry_after: Option<Duration>,
     errors: Vec<crate::ApiMessage>,
     messages: Vec<crate::ApiMessage>,
     body_snippet: Option<String>,
@@ -171,7 +186,7 @@ fn refusal(
     if rate_limited {
         return Error::RateLimited(RateLimited {
             status,
-            retry_after: retry_after(headers, SystemTime::now()),
+            retry_after,
             errors,
             ray_id,
         });

@@ -3,12 +3,13 @@
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{ACCEPT, HeaderValue, USER_AGENT};
-
 use tracing::Instrument;
 
 use crate::generated::operations::route;
 use crate::generated::raw;
-use crate::runtime::Runtime;
+use crate::retry::{Outcome, Verdict};
+use crate::runtime::decode::retry_after;
+use crate::runtime::{Runtime, ServerWait};
 
 impl ClientHooks<Runtime> for raw::Client {
     async fn pre<E>(
@@ -26,28 +27,100 @@ impl ClientHooks<Runtime> for raw::Client {
         Ok(())
     }
 
+    /// Sends the request, retrying as the policy says. Each attempt reads the whole body, so
+    /// a connection that drops mid-response is retried like one that never connected.
     async fn exec(
         &self,
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
+        let runtime = self.inner();
+        let policy = runtime.retry();
+        let clock = &runtime.shared().clock;
         // The path template, never the URL: ids stay out of logs, credentials are headers.
-        let (method, path) = route(info.operation_id).unwrap_or((request.method().as_str(), "?"));
-        let span = tracing::debug_span!(
-            "cf_cache.request",
-            operation = info.operation_id,
-            method,
-            path,
-            status = tracing::field::Empty,
-            cf_ray = tracing::field::Empty,
-        );
-        let response = self.client().execute(request).instrument(span.clone()).await;
-        if let Ok(response) = &response {
-            span.record("status", response.status().as_u16());
-            if let Some(ray) = response.headers().get("cf-ray").and_then(|v| v.to_str().ok()) {
-                span.record("cf_ray", ray);
+        let fallback;
+        let (method, path) = match route(info.operation_id) {
+            Some(route) => route,
+            None => {
+                fallback = request.method().clone();
+                (fallback.as_str(), "?")
+            }
+        };
+        let mut request = request;
+        let mut retries_done = 0;
+        loop {
+            // Bodies here are always in memory (JSON), so a copy for the next attempt exists.
+            let next = (retries_done < policy.max_retries())
+                .then(|| request.try_clone())
+                .flatten();
+            let span = tracing::debug_span!(
+                "cf_cache.request",
+                operation = info.operation_id,
+                method,
+                path,
+                attempt = retries_done + 1,
+                status = tracing::field::Empty,
+                cf_ray = tracing::field::Empty,
+                ratelimit = tracing::field::Empty,
+            );
+            let outcome = attempt(self.client(), request).instrument(span.clone()).await;
+            let now = clock.now();
+            let verdict = match &outcome {
+                Ok(response) => {
+                    record(&span, response);
+                    policy.decide(
+                        Outcome::Response(response.status(), response.headers()),
+                        retries_done,
+                        now,
+                    )
+                }
+                Err(e) => policy.decide(Outcome::Transport(e), retries_done, now),
+            };
+            match (verdict, next) {
+                (Verdict::Retry { wait, reason }, Some(copy)) => {
+                    tracing::debug!(
+                        parent: &span,
+                        reason,
+                        wait_ms = wait.as_millis() as u64,
+                        "retrying Cloudflare API request"
+                    );
+                    clock.sleep(wait).await;
+                    request = copy;
+                    retries_done += 1;
+                }
+                _ => {
+                    return outcome.map(|mut response| {
+                        let wait = retry_after(response.headers(), now);
+                        response.extensions_mut().insert(ServerWait(wait));
+                        response
+                    });
+                }
             }
         }
-        response
+    }
+}
+
+/// One exchange, body included, returned as a response whose body is already in memory.
+async fn attempt(client: &reqwest::Client, request: reqwest::Request) -> reqwest::Result<reqwest::Response> {
+    let response = client.execute(request).await?;
+    let status = response.status();
+    let version = response.version();
+    let headers = response.headers().clone();
+    let body = response.bytes().await?;
+    let mut buffered = http::Response::new(body);
+    *buffered.status_mut() = status;
+    *buffered.version_mut() = version;
+    *buffered.headers_mut() = headers;
+    Ok(reqwest::Response::from(buffered))
+}
+
+fn record(span: &tracing::Span, response: &reqwest::Response) {
+    span.record("status", response.status().as_u16());
+    let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok());
+    if let Some(ray) = header("cf-ray") {
+        span.record("cf_ray", ray);
+    }
+    if let Some(limit) = header("ratelimit") {
+        span.record("ratelimit", limit);
     }
 }

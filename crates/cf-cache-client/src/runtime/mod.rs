@@ -1,6 +1,6 @@
 //! The hand-written runtime behind the generated operations: the state the raw client carries
-//! (credentials, policies), the hooks progenitor calls around each request, and response
-//! decoding.
+//! (credentials, retry policy, clock), the hooks progenitor calls around each request, and
+//! response decoding.
 
 pub(crate) mod decode;
 mod hooks;
@@ -8,30 +8,55 @@ pub(crate) mod validate;
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use reqwest::header::{HeaderName, HeaderValue};
 
-/// What every request of one client shares. Cloning is cheap (one `Arc`).
+use crate::clock::Clock;
+use crate::retry::RetryPolicy;
+
+/// What every request of one client carries. Cloning is cheap (one `Arc` and a small copy).
 #[derive(Clone)]
 pub(crate) struct Runtime {
     shared: Arc<Shared>,
+    retry: RetryPolicy,
 }
 
+/// Configuration fixed when the client is built.
 pub(crate) struct Shared {
     /// Authentication headers, marked sensitive so `Debug` of a header map hides them.
     pub auth: Vec<(HeaderName, HeaderValue)>,
     pub user_agent: HeaderValue,
+    pub clock: Arc<dyn Clock>,
 }
 
+/// The server-requested wait the retry loop saw on a response it hands back, stored in the
+/// response's extensions so the error built from it reports the same figure.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ServerWait(pub Option<Duration>);
+
 impl Runtime {
-    pub(crate) fn new(shared: Shared) -> Self {
+    pub(crate) fn new(shared: Shared, retry: RetryPolicy) -> Self {
         Self {
             shared: Arc::new(shared),
+            retry,
         }
     }
 
     pub(crate) fn shared(&self) -> &Shared {
         &self.shared
+    }
+
+    pub(crate) fn retry(&self) -> RetryPolicy {
+        self.retry
+    }
+
+    /// The same runtime with another retry policy.
+    pub(crate) fn with_retry(&self, retry: RetryPolicy) -> Self {
+        Self {
+            shared: Arc::clone(&self.shared),
+            retry,
+        }
     }
 }
 
@@ -40,6 +65,8 @@ impl fmt::Debug for Runtime {
         let names: Vec<&str> = self.shared.auth.iter().map(|(n, _)| n.as_str()).collect();
         f.debug_struct("Runtime")
             .field("auth_headers", &names)
+            .field("retry", &self.retry)
+            .field("clock", &self.shared.clock)
             .finish_non_exhaustive()
     }
 }
