@@ -6,3 +6,5 @@
 //! The crate exists now so the workspace layout is final; it exports nothing yet.
 
 pub use cf_cache_client;
+
+pub mod batch;
