@@ -4,6 +4,7 @@
 //! (-> syntax trees, via progenitor/typify and our own emitters) -> `format` (-> text with a
 //! provenance header). `write` puts files on disk; `surface` summarises what changed.
 
+mod constraints;
 mod emit;
 pub mod error;
 mod format;
@@ -24,6 +25,8 @@ pub const TYPES_FILE: &str = "crates/cf-cache-types/src/generated.rs";
 pub const RAW_CLIENT_FILE: &str = "crates/cf-cache-client/src/generated/raw.rs";
 /// The client crate's public operations.
 pub const OPERATIONS_FILE: &str = "crates/cf-cache-client/src/generated/operations.rs";
+/// The client crate's validation rules.
+pub const RULES_FILE: &str = "crates/cf-cache-client/src/generated/rules.rs";
 /// The client crate's module tying the generated files together.
 pub const CLIENT_MOD_FILE: &str = "crates/cf-cache-client/src/generated/mod.rs";
 
@@ -53,6 +56,7 @@ pub fn generate(bytes: &[u8], spec_name: &str) -> Result<Vec<GeneratedFile>, Gen
     let modules: syn::File = syn::parse_quote! {
         pub(crate) mod operations;
         pub(crate) mod raw;
+        pub(crate) mod rules;
     };
     Ok(vec![
         file(
@@ -75,6 +79,12 @@ pub fn generate(bytes: &[u8], spec_name: &str) -> Result<Vec<GeneratedFile>, Gen
             OPERATIONS_FILE,
             &emitted.operations,
             "One method per API operation on `Client`, returning the decoded `result`.",
+        ),
+        file(
+            RULES_FILE,
+            &emitted.rules,
+            "What requests must satisfy, read from the spec's validation keywords. The\n\
+             client checks every request against these before sending it.",
         ),
     ])
 }

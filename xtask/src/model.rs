@@ -14,6 +14,8 @@ pub struct ApiModel {
     pub string_enums: Vec<StringEnum>,
     /// `oneOf` components whose branches are single-key objects, emitted as Rust enums.
     pub unions: Vec<OneKeyUnion>,
+    /// The validation rules of every component a request can carry, by component name.
+    pub rules: Vec<NamedRule>,
 }
 
 /// One HTTP operation.
@@ -33,6 +35,8 @@ pub struct Operation {
     pub description: Option<String>,
     /// Path, query and header parameters, in the order progenitor takes them.
     pub params: Vec<Param>,
+    /// What the request body must satisfy, when the operation takes one.
+    pub body: Option<Rule>,
     /// What a successful call returns.
     pub result: ResultShape,
 }
@@ -55,8 +59,83 @@ pub struct Param {
     pub api_name: String,
     /// Where it goes.
     pub location: ParamLocation,
-    /// The spec's `maxLength` for a string parameter (lifted out of the type, checked at runtime).
-    pub max_length: Option<u64>,
+    /// What its value must satisfy (lifted out of the type, checked at runtime).
+    pub rule: Rule,
+}
+
+/// The constraints a schema states on values, mirrored by the runtime's `validate::Rule`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rule {
+    /// Anything goes (or the Rust type already enforces what the schema says).
+    Any,
+    /// A string.
+    String {
+        /// `minLength`, in characters.
+        min_length: Option<u64>,
+        /// `maxLength`, in characters.
+        max_length: Option<u64>,
+        /// `pattern` (checked to compile at generation time).
+        pattern: Option<String>,
+        /// A `format` the runtime checks (see `constraints::CHECKED_FORMATS`).
+        format: Option<String>,
+    },
+    /// An integer or number.
+    Number {
+        /// `minimum`.
+        minimum: Option<f64>,
+        /// `maximum`.
+        maximum: Option<f64>,
+        /// OpenAPI 3.0's boolean `exclusiveMinimum`.
+        exclusive_minimum: bool,
+        /// OpenAPI 3.0's boolean `exclusiveMaximum`.
+        exclusive_maximum: bool,
+    },
+    /// An array.
+    Array {
+        /// `minItems`.
+        min_items: Option<u64>,
+        /// `maxItems`.
+        max_items: Option<u64>,
+        /// What each item must satisfy.
+        items: Box<Rule>,
+    },
+    /// An object with known properties (others are not checked).
+    Object {
+        /// The declared properties, in name order.
+        properties: Vec<Property>,
+    },
+    /// Every member must hold.
+    AllOf(Vec<Rule>),
+    /// Some member must hold (the runtime accepts the first that does).
+    OneOf(Vec<Rule>),
+    /// Some member must hold.
+    AnyOf(Vec<Rule>),
+    /// `null`, or the inner rule.
+    Nullable(Box<Rule>),
+    /// The rule of a component schema, by name.
+    Named(String),
+}
+
+/// One declared property of an object [`Rule`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Property {
+    /// Name on the wire.
+    pub name: String,
+    /// Whether the schema lists it in `required`.
+    pub required: bool,
+    /// What its value must satisfy.
+    pub rule: Rule,
+}
+
+/// The rule of one component schema.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedRule {
+    /// Component (and Rust type) name.
+    pub name: String,
+    /// Its rule.
+    pub rule: Rule,
+    /// Whether the types crate has a model of this name (pruned union branches do not).
+    pub has_type: bool,
 }
 
 /// How the success body relates to the value handed back to the caller.

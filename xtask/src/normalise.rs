@@ -13,10 +13,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use openapiv3::OpenAPI;
 use serde_json::{Map, Value, json};
 
+use crate::constraints;
 use crate::error::{GenError, Result};
 use crate::load::LoadedSpec;
 use crate::model::{
-    ApiModel, OneKeyUnion, Operation, Param, ParamLocation, ResultShape, StringEnum, TypeExpr, UnionVariant,
+    ApiModel, NamedRule, OneKeyUnion, Operation, Param, ParamLocation, ResultShape, StringEnum, TypeExpr,
+    UnionVariant,
 };
 use crate::naming::{pascal_ident, snake_ident};
 
@@ -208,7 +210,13 @@ impl<'a> Normaliser<'a> {
         let (paths, operations) = self.lower_operations()?;
         let string_enums = self.hoist_string_enums();
         let unions = self.find_unions();
+        // Rules are read before pruning and lifting: both remove what they need.
+        let mut rules = self.request_rules(&operations)?;
         self.prune_unreachable(&paths, &operations, &unions);
+        for rule in &mut rules {
+            rule.has_type =
+                self.schemas.contains_key(&rule.name) || unions.iter().any(|u| u.name == rule.name);
+        }
         for union in &unions {
             // typify never emits a replaced type, but it still reads the schema: a placeholder
             // keeps it from following references to the branches we pruned.
@@ -239,6 +247,7 @@ impl<'a> Normaliser<'a> {
                 operations,
                 string_enums,
                 unions,
+                rules,
             },
         })
     }
@@ -324,9 +333,12 @@ impl<'a> Normaliser<'a> {
         let op_pascal = pascal_ident(name);
         let (lowered_params, params) =
             self.lower_params(shared_params, op.get("parameters"), &op_pascal, place)?;
-        let lowered_body = match op.get("requestBody") {
-            Some(body) => Some(self.lower_body(body, &op_pascal, place)?),
-            None => None,
+        let (lowered_body, body_rule) = match op.get("requestBody") {
+            Some(body) => {
+                let (lowered, rule) = self.lower_body(body, &op_pascal, place)?;
+                (Some(lowered), Some(rule))
+            }
+            None => (None, None),
         };
         let result = self.lower_result(op.get("responses"), &op_pascal, place)?;
 
@@ -359,6 +371,7 @@ impl<'a> Normaliser<'a> {
             summary: text("summary"),
             description: text("description"),
             params,
+            body: body_rule,
             result,
         };
         Ok((Value::Object(lowered), operation))
@@ -447,7 +460,7 @@ impl<'a> Normaliser<'a> {
                 let hoisted = self.insert_unique(format!("{op_pascal}{}", pascal_ident(&name)), schema);
                 schema = json!({"$ref": format!("{SCHEMA_REF}{hoisted}")});
             }
-            let max_length = schema.get("maxLength").and_then(Value::as_u64);
+            let rule = constraints::rule_of(&schema, &param_place)?;
             lift_constraints(&mut schema);
             let required =
                 kind == ParamLocation::Path || param.get("required").and_then(Value::as_bool) == Some(true);
@@ -460,13 +473,18 @@ impl<'a> Normaliser<'a> {
             params.push(Param {
                 api_name: name,
                 location: kind,
-                max_length,
+                rule,
             });
         }
         Ok((lowered, params))
     }
 
-    fn lower_body(&mut self, body: &Value, op_pascal: &str, place: &str) -> Result<Value> {
+    fn lower_body(
+        &mut self,
+        body: &Value,
+        op_pascal: &str,
+        place: &str,
+    ) -> Result<(Value, crate::model::Rule)> {
         let body = self.resolve(body)?.clone();
         let content = body
             .get("content")
@@ -481,9 +499,11 @@ impl<'a> Normaliser<'a> {
             ));
         };
         let schema = media.get("schema").cloned().unwrap_or(json!({}));
+        let rule = constraints::rule_of(&schema, &self.place(&format!("{place}/requestBody")))?;
         let schema = self.named_or_simple(schema, format!("{op_pascal}Body"))?;
         let required = body.get("required").and_then(Value::as_bool).unwrap_or(false);
-        Ok(json!({"required": required, "content": {"application/json": {"schema": schema}}}))
+        let lowered = json!({"required": required, "content": {"application/json": {"schema": schema}}});
+        Ok((lowered, rule))
     }
 
     /// Keeps `schema` if it is a reference or a shape we can spell; otherwise hoists it into a
@@ -723,6 +743,41 @@ impl<'a> Normaliser<'a> {
             payload,
             description: description_of(value).or_else(|| description_of(schema)),
         })
+    }
+
+    /// The rules of every component reachable from a parameter or request body.
+    fn request_rules(&self, operations: &[Operation]) -> Result<Vec<NamedRule>> {
+        let mut pending = Vec::new();
+        for op in operations {
+            for param in &op.params {
+                constraints::named_in(&param.rule, &mut pending);
+            }
+            if let Some(body) = &op.body {
+                constraints::named_in(body, &mut pending);
+            }
+        }
+        let mut rules: BTreeMap<String, NamedRule> = BTreeMap::new();
+        while let Some(name) = pending.pop() {
+            if rules.contains_key(&name) {
+                continue;
+            }
+            let place = self.place(&format!("{SCHEMA_REF}{name}"));
+            let schema = self
+                .schemas
+                .get(&name)
+                .ok_or_else(|| GenError::at(place.clone(), "dangling $ref"))?;
+            let rule = constraints::rule_of(schema, &place)?;
+            constraints::named_in(&rule, &mut pending);
+            rules.insert(
+                name.clone(),
+                NamedRule {
+                    name,
+                    rule,
+                    has_type: false,
+                },
+            );
+        }
+        Ok(rules.into_values().collect())
     }
 
     /// Drops components no operation can reach: envelope pieces, union branches and anything

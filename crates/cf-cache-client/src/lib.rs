@@ -31,6 +31,7 @@ mod error;
 mod generated;
 mod retry;
 mod runtime;
+pub mod validate;
 
 pub use client::{Client, ClientBuilder, ConfigError};
 pub use clock::{Clock, SystemClock};

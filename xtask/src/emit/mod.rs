@@ -4,6 +4,7 @@ mod docs;
 mod operations;
 mod progenitor;
 mod raw_client;
+mod rules;
 mod split;
 mod types;
 
@@ -18,6 +19,8 @@ pub struct Emitted {
     pub raw_client: syn::File,
     /// The client crate's public operation methods.
     pub operations: syn::File,
+    /// The client crate's validation rules.
+    pub rules: syn::File,
 }
 
 /// Emits all files; `types_crate` is how generated code names the models crate.
@@ -26,10 +29,12 @@ pub fn emit(normalised: &Normalised, types_crate: &str) -> Result<Emitted> {
     let parts = split::split(all)?;
     let types = types::emit(parts.types, &normalised.model)?;
     let raw_client = raw_client::emit(parts.client);
-    let operations = operations::emit(&raw_client, &normalised.model)?;
+    let (rules, rule_refs) = rules::emit(&normalised.model)?;
+    let operations = operations::emit(&raw_client, &normalised.model, &rule_refs)?;
     Ok(Emitted {
         types,
         raw_client,
         operations,
+        rules,
     })
 }

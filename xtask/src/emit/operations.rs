@@ -8,12 +8,13 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::visit_mut::{self, VisitMut};
 
+use super::rules::RuleRefs;
 use crate::error::{GenError, Result};
-use crate::model::{ApiModel, Operation, ParamLocation, ResultShape};
+use crate::model::{ApiModel, Operation, ParamLocation, ResultShape, Rule};
 use crate::naming::snake_ident;
 
-/// Emits the facade from the model and the raw client's method signatures.
-pub fn emit(raw: &syn::File, model: &ApiModel) -> Result<syn::File> {
+/// Emits the facade from the model, the raw client's method signatures and the rule statics.
+pub fn emit(raw: &syn::File, model: &ApiModel, rules: &RuleRefs) -> Result<syn::File> {
     let signatures = raw_signatures(raw);
     let types_path = quote!(types);
     let mut methods = Vec::new();
@@ -24,7 +25,7 @@ pub fn emit(raw: &syn::File, model: &ApiModel) -> Result<syn::File> {
                 "internal: progenitor emitted no method for it",
             )
         })?;
-        methods.push(method(op, sig, &types_path));
+        methods.push(method(op, sig, &types_path, rules));
     }
     let table = operation_table(model);
     let tokens = quote! {
@@ -75,7 +76,7 @@ impl VisitMut for ElideLifetimes {
     }
 }
 
-fn method(op: &Operation, args: &[syn::FnArg], types_path: &TokenStream) -> TokenStream {
+fn method(op: &Operation, args: &[syn::FnArg], types_path: &TokenStream, rules: &RuleRefs) -> TokenStream {
     let name = format_ident!("{}", op.name);
     let arg_names: Vec<TokenStream> = args
         .iter()
@@ -104,21 +105,7 @@ fn method(op: &Operation, args: &[syn::FnArg], types_path: &TokenStream) -> Toke
         }
     };
     let docs = method_docs(op);
-    // Path segments are checked before sending: `..` would otherwise be resolved by the URL
-    // parser and retarget the request (an environment purge becoming a zone purge).
-    let checks = op
-        .params
-        .iter()
-        .filter(|p| p.location == ParamLocation::Path)
-        .map(|p| {
-            let api_name = &p.api_name;
-            let ident = format_ident!("{}", snake_ident(api_name));
-            let max = match p.max_length {
-                Some(n) => quote!(Some(#n)),
-                None => quote!(None),
-            };
-            quote! { crate::runtime::validate::path_segment(#api_name, #ident, #max)?; }
-        });
+    let checks = checks(op, args, rules);
     quote! {
         #(#[doc = #docs])*
         pub async fn #name(&self, #(#args),*) -> crate::Result<#ret> {
@@ -127,6 +114,54 @@ fn method(op: &Operation, args: &[syn::FnArg], types_path: &TokenStream) -> Toke
             #decode
         }
     }
+}
+
+/// Statements refusing bad input before anything is sent: each parameter against its rule and
+/// the body against its own. Path segments are always checked for what would leave them:
+/// `..` would otherwise be resolved by the URL parser and retarget the request (an
+/// environment purge becoming a zone purge).
+fn checks(op: &Operation, args: &[syn::FnArg], rules: &RuleRefs) -> Vec<TokenStream> {
+    let mut out = Vec::new();
+    for p in &op.params {
+        let name = &p.api_name;
+        let ident = format_ident!("{}", snake_ident(name));
+        let rule = rules
+            .params
+            .get(&(op.name.clone(), name.clone()))
+            .map(|r| quote!(&crate::generated::rules::#r));
+        let is_str = args.iter().any(|a| is_str_arg(a, &ident));
+        match (p.location, &p.rule) {
+            (ParamLocation::Path, _) if is_str => {
+                let rule = rule.map_or_else(|| quote!(None), |r| quote!(Some(#r)));
+                out.push(quote! { crate::validate::path_param(#name, #ident, #rule)?; });
+            }
+            // A spec enum in the path: its text, open variant included, must stay one segment.
+            (ParamLocation::Path, Rule::Named(_)) => {
+                out.push(quote! { crate::validate::path_param(#name, &#ident.to_string(), None)?; });
+            }
+            _ => {
+                if let Some(rule) = rule {
+                    out.push(quote! { crate::validate::param(#name, &#ident, #rule)?; });
+                }
+            }
+        }
+    }
+    if let Some(rule) = rules.bodies.get(&op.name) {
+        out.push(quote! { crate::validate::body(body, &crate::generated::rules::#rule)?; });
+    }
+    out
+}
+
+/// Whether `arg` is `ident: &str`.
+fn is_str_arg(arg: &syn::FnArg, ident: &syn::Ident) -> bool {
+    let syn::FnArg::Typed(t) = arg else { return false };
+    let syn::Pat::Ident(pat) = t.pat.as_ref() else {
+        return false;
+    };
+    if pat.ident != *ident {
+        return false;
+    }
+    matches!(t.ty.as_ref(), syn::Type::Reference(r) if matches!(r.elem.as_ref(), syn::Type::Path(p) if p.path.is_ident("str")))
 }
 
 fn method_docs(op: &Operation) -> Vec<String> {

@@ -4,7 +4,6 @@
 
 pub(crate) mod decode;
 mod hooks;
-pub(crate) mod validate;
 
 use std::fmt;
 use std::sync::Arc;

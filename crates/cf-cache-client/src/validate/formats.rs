@@ -1,0 +1,207 @@
+//! The checked string formats. Each returns why a value is refused, phrased to be read after
+//! the field name.
+
+use super::rule::Format;
+
+/// Checks `value` against `format`.
+pub(super) fn check(format: Format, value: &str) -> Result<(), String> {
+    match format {
+        Format::Uri => uri(value),
+        Format::HttpUrl => http_url(value),
+        Format::Hostname => hostname(value),
+        Format::CacheTag => cache_tag(value),
+        Format::UrlPrefix => url_prefix(value),
+    }
+}
+
+fn no_blanks(value: &str, what: &str) -> Result<(), String> {
+    match value.chars().find(|c| c.is_whitespace() || c.is_control()) {
+        Some(c) => Err(format!(
+            "{what} must not contain whitespace or control characters (found {c:?})"
+        )),
+        None => Ok(()),
+    }
+}
+
+fn uri(value: &str) -> Result<(), String> {
+    let scheme = value.split_once(':').map(|(s, _)| s).unwrap_or_default();
+    let valid_scheme = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if !valid_scheme || value.len() == scheme.len() + 1 {
+        return Err("must be an absolute URI (scheme:...)".into());
+    }
+    no_blanks(value, "a URI")
+}
+
+fn http_url(value: &str) -> Result<(), String> {
+    let rest =
+        strip_prefix_ignore_case(value, "https://").or_else(|| strip_prefix_ignore_case(value, "http://"));
+    let Some(rest) = rest else {
+        return Err("must be an absolute URL starting with http:// or https://".into());
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if host.is_empty() {
+        return Err("must name a host after the scheme".into());
+    }
+    no_blanks(value, "a URL")
+}
+
+fn strip_prefix_ignore_case<'v>(value: &'v str, prefix: &str) -> Option<&'v str> {
+    let head = value.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix).then(|| &value[prefix.len()..])
+}
+
+fn hostname(value: &str) -> Result<(), String> {
+    if !value.is_ascii() {
+        return Err("must be ASCII; write internationalised names in punycode (xn--...)".into());
+    }
+    let name = value.strip_suffix('.').unwrap_or(value);
+    if name.is_empty() || name.len() > 253 {
+        return Err("must be a host name of 1 to 253 characters".into());
+    }
+    for label in name.split('.') {
+        if label.is_empty() || label.len() > 63 {
+            return Err("must consist of dot-separated labels of 1 to 63 characters".into());
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Err(format!("label {label:?} must not start or end with a hyphen"));
+        }
+        if let Some(c) = label.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-')) {
+            return Err(format!(
+                "must be a bare host name (letters, digits, hyphens and dots); found {c:?}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn cache_tag(value: &str) -> Result<(), String> {
+    match value.chars().find(|c| !('!'..='~').contains(c)) {
+        Some(c) => Err(format!("must be printable ASCII without spaces (found {c:?})")),
+        None => Ok(()),
+    }
+}
+
+fn url_prefix(value: &str) -> Result<(), String> {
+    if value.contains("://") {
+        return Err("must not include a scheme: write host and path, e.g. www.example.com/foo".into());
+    }
+    if let Some(c) = value.chars().find(|c| matches!(c, '?' | '#')) {
+        return Err(format!("must not include a query or fragment (found {c:?})"));
+    }
+    if value.starts_with('/') {
+        return Err("must start with a host name, e.g. www.example.com/foo".into());
+    }
+    no_blanks(value, "a prefix")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(format: Format, values: &[&str]) {
+        for v in values {
+            assert_eq!(check(format, v), Ok(()), "{format:?} should accept {v:?}");
+        }
+    }
+
+    fn refused(format: Format, values: &[&str]) {
+        for v in values {
+            assert!(check(format, v).is_err(), "{format:?} should refuse {v:?}");
+        }
+    }
+
+    #[test]
+    fn http_urls() {
+        ok(
+            Format::HttpUrl,
+            &[
+                "https://www.example.com/css/styles.css",
+                "http://example.com",
+                "HTTPS://EXAMPLE.COM/a?b=c#d",
+                "https://example.com:8443/x",
+            ],
+        );
+        refused(
+            Format::HttpUrl,
+            &[
+                "www.example.com/a",
+                "ftp://example.com/a",
+                "https://",
+                "https:///path",
+                "https://example.com/a b",
+                "https://example.com/\n",
+                "",
+                "/relative",
+            ],
+        );
+    }
+
+    #[test]
+    fn uris() {
+        ok(Format::Uri, &["https://a", "urn:isbn:0451450523", "mailto:a@b"]);
+        refused(
+            Format::Uri,
+            &["", "no-scheme", "1http://a", "https:", "a b:c", "x:has space"],
+        );
+    }
+
+    #[test]
+    fn hostnames() {
+        ok(
+            Format::Hostname,
+            &[
+                "www.example.com",
+                "example.com.",
+                "a",
+                "xn--bcher-kva.example",
+                "a-b.c1",
+            ],
+        );
+        let long_label = "a".repeat(64);
+        let long_name = ["a".repeat(63), "b".repeat(63), "c".repeat(63), "d".repeat(63)].join(".");
+        refused(
+            Format::Hostname,
+            &[
+                "",
+                ".",
+                "https://example.com",
+                "example.com/path",
+                "-a.com",
+                "a-.com",
+                "a..com",
+                "bücher.example",
+                "a_b.com",
+                "a b.com",
+                &long_label,
+                &long_name,
+            ],
+        );
+    }
+
+    #[test]
+    fn cache_tags() {
+        ok(Format::CacheTag, &["a-cache-tag", "release:2026/11", "!~"]);
+        refused(Format::CacheTag, &["with space", "tab\t", "é", "\u{7f}"]);
+    }
+
+    #[test]
+    fn url_prefixes() {
+        ok(
+            Format::UrlPrefix,
+            &["www.example.com/foo", "www.example.com", "example.com/a/b/"],
+        );
+        refused(
+            Format::UrlPrefix,
+            &[
+                "https://www.example.com/foo",
+                "www.example.com/foo?x=1",
+                "www.example.com/foo#top",
+                "/foo",
+                "www.example.com/a b",
+            ],
+        );
+    }
+}
