@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use cf_cache_client::types::{PurgeFileWithHeaders, PurgeRequest};
-use cf_cache_client::{Client, Error, InvalidRequest};
+use cf_cache_client::{Client, Error, InvalidRequest, validate};
 
 use super::chunker::{Cutter, Lane, Limit, halve};
 use super::engine::{Chunk, Operation, Work};
@@ -56,14 +56,17 @@ pub enum PurgeTarget {
     },
 }
 
-/// Applies the API's rules for one item, as the client states them.
-//
-// TODO(validate): call `cf_cache_client::validate::check(&PurgeRequest::..(vec![item]))` once
-// it is on main. Until then nothing is refused here, and the API's own refusal of a bad item
-// fails the chunk that carries it.
+/// Applies the client's own checks (the spec's rules) to one item, as a body of its own; the
+/// reported field is therefore `body.<key>[0]` whatever the item's place in the input.
 fn check_item(item: &PurgeItem) -> Result<(), InvalidRequest> {
-    let _ = item;
-    Ok(())
+    let alone = match item {
+        PurgeItem::Url(url) => PurgeRequest::Files(vec![url.clone()]),
+        PurgeItem::UrlWithHeaders(file) => PurgeRequest::FilesWithHeaders(vec![file.clone()]),
+        PurgeItem::Tag(tag) => PurgeRequest::Tags(vec![tag.clone()]),
+        PurgeItem::Host(host) => PurgeRequest::Hosts(vec![host.clone()]),
+        PurgeItem::Prefix(prefix) => PurgeRequest::Prefixes(vec![prefix.clone()]),
+    };
+    validate::check(&alone)
 }
 
 /// Chunk keys in bodies and in `BatchStats::lowered_limits`.
@@ -301,6 +304,27 @@ mod tests {
                 PurgeRequest::Prefixes(vec!["a.example/x".into()]),
             ]
         );
+    }
+
+    #[test]
+    fn invalid_items_are_handed_on_as_such_and_never_join_a_chunk() {
+        let limits = PurgeLimits::new(1, 1);
+        let mut cutter = PurgeCutter::new(&limits);
+        for bad in [
+            PurgeItem::Url("www.example.com/no-scheme".into()),
+            PurgeItem::Tag("has space".into()),
+            PurgeItem::Host("https://example.com".into()),
+            PurgeItem::Prefix("https://example.com/a".into()),
+        ] {
+            match cutter.push(bad.clone()) {
+                Some(Work::Invalid(item, reason)) => {
+                    assert_eq!(item, bad);
+                    assert!(reason.field.starts_with("body."), "{reason:?}");
+                }
+                _ => panic!("{bad:?} should be refused"),
+            }
+        }
+        assert!(cutter.finish().is_empty());
     }
 
     #[test]

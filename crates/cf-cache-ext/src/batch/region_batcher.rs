@@ -1,6 +1,8 @@
 //! [`RegionBatcher`]: any number of origin cloud region mappings upserted or deleted through
 //! the batch endpoints, with every item's outcome merged into one report.
 
+use std::net::IpAddr;
+
 use cf_cache_client::Client;
 use cf_cache_client::types::{
     OriginCloudRegionBatchDeleteRequest, OriginCloudRegionBatchUpsertRequest, OriginCloudRegionRequest,
@@ -20,7 +22,7 @@ const MAX_CHUNK: usize = 100;
 
 /// Upserts or deletes any number of origin cloud region mappings of one zone.
 ///
-/// Items are checked (the origin IP must be an address), cut into chunks of up to 100 and sent
+/// Items are checked with the client's own rules, cut into chunks of up to 100 and sent
 /// with bounded concurrency, paced under the API-wide request limit. The API answers each
 /// chunk item by item; the report merges those answers: each input item appears exactly once,
 /// as succeeded or as failed with a reason (the API's, or "not mentioned", or the error of a
@@ -36,8 +38,8 @@ const MAX_CHUNK: usize = 100;
 ///     Ok(batcher) => batcher,
 ///     Err(e) => return eprintln!("bad settings: {e}"),
 /// };
-/// let mappings = (1..=250).map(|i| OriginCloudRegionRequest {
-///     origin_ip: format!("192.0.2.{}", i % 250),
+/// let mappings = (0..250u32).map(|i| OriginCloudRegionRequest {
+///     origin_ip: std::net::Ipv4Addr::from(0xC000_0200 + i).into(),
 ///     region: "us-east-1".into(),
 ///     vendor: CloudVendor::Aws,
 /// });
@@ -94,9 +96,9 @@ impl RegionBatcher {
     }
 
     /// Deletes the mappings of every origin IP of `origin_ips`.
-    pub async fn delete<I>(&self, origin_ips: I) -> BatchReport<String>
+    pub async fn delete<I>(&self, origin_ips: I) -> BatchReport<IpAddr>
     where
-        I: IntoIterator<Item = String>,
+        I: IntoIterator<Item = IpAddr>,
     {
         let limit = Limit::new(self.chunk_size);
         let op = RegionOp::<OriginCloudRegionBatchDeleteRequest> {
@@ -104,7 +106,7 @@ impl RegionBatcher {
             zone_id: &self.zone_id,
             limit: &limit,
             send: send_deletes,
-            ip_of: String::as_str,
+            ip_of: |ip| *ip,
         };
         let work = chunker::work(stream::iter(origin_ips), RegionCutter::deletes(&limit));
         let mut report = BatchReport::default();
