@@ -114,3 +114,5 @@ pub fn client_with_clock(server: &MockServer, clock: std::sync::Arc<TestClock>) 
         Err(e) => panic!("test client must build: {e}"),
     }
 }
+
+pub mod batch;
