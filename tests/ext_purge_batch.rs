@@ -96,7 +96,11 @@ async fn urls_are_cut_at_each_plans_per_request_maximum() {
         assert!(report.is_complete(), "{plan:?}: {:?}", report.failed.first());
         assert_eq!(sizes(&log.exchanges(), "files"), expected, "{plan:?}");
         let sent: Vec<String> = log.exchanges().iter().flat_map(|e| e.strings("files")).collect();
-        assert_eq!(sent, (0..n).map(url).collect::<Vec<_>>(), "{plan:?}: each URL once, in order");
+        assert_eq!(
+            sent,
+            (0..n).map(url).collect::<Vec<_>>(),
+            "{plan:?}: each URL once, in order"
+        );
         assert_eq!(accounted(&report), inputs(&items));
         assert_eq!(report.stats.requests, expected.len() as u64);
     }
@@ -180,7 +184,10 @@ async fn settings_outside_the_plans_limits_are_refused_before_any_request() {
         refused(builder().urls_per_request(0)),
         BatchConfigError::OutOfRange { requested: 0, .. }
     ));
-    assert_eq!(refused(builder().concurrency(0)), BatchConfigError::ZeroConcurrency);
+    assert_eq!(
+        refused(builder().concurrency(0)),
+        BatchConfigError::ZeroConcurrency
+    );
     let too_many_tags = PlanLimits {
         items_per_request: 101,
         ..Plan::Business.limits()
@@ -304,7 +311,11 @@ async fn free_plan_tag_purges_are_paced_at_five_a_minute_after_a_burst_of_25() {
 
         assert!(report.is_complete());
         assert_eq!(log.exchanges().len(), 60);
-        assert_eq!(clock.sleeps(), vec![Duration::from_secs(12); 35], "concurrency {concurrency}");
+        assert_eq!(
+            clock.sleeps(),
+            vec![Duration::from_secs(12); 35],
+            "concurrency {concurrency}"
+        );
         assert_eq!(elapsed(&clock, start), Duration::from_secs(420));
         assert_eq!(report.stats.pacing_waits, 35);
         assert_eq!(report.stats.pacing_wait, Duration::from_secs(420));
@@ -362,9 +373,16 @@ async fn a_rate_limited_chunk_waits_as_told_and_is_resent() {
     assert_eq!(clock.sleeps(), [Duration::from_secs(7)]);
     let log = log.exchanges();
     assert_eq!(log.len(), 3);
-    assert_eq!(log[0].body, log[1].body, "the refused chunk is sent again as it was");
     assert_eq!(
-        (report.stats.requests, report.stats.rate_limited, report.stats.resends),
+        log[0].body, log[1].body,
+        "the refused chunk is sent again as it was"
+    );
+    assert_eq!(
+        (
+            report.stats.requests,
+            report.stats.rate_limited,
+            report.stats.resends
+        ),
         (3, 1, 1)
     );
     assert_eq!(report.stats.rate_limit_wait, Duration::from_secs(7));
@@ -413,11 +431,17 @@ async fn a_rate_limit_that_never_lifts_stops_the_run_and_loses_nothing() {
     let clock = TestClock::new();
     let client = client_with_clock(&server, clock.clone()).with_retry_policy(RetryPolicy::none());
     let items = urls(90);
-    let report = build(serial(client, Plan::Free).max_resends(2)).run(items.clone()).await;
+    let report = build(serial(client, Plan::Free).max_resends(2))
+        .run(items.clone())
+        .await;
 
     assert!(report.succeeded.is_empty());
     assert_eq!(accounted(&report), inputs(&items));
-    assert_eq!(log.exchanges().len(), 3, "the first chunk, sent once and resent twice");
+    assert_eq!(
+        log.exchanges().len(),
+        3,
+        "the first chunk, sent once and resent twice"
+    );
     let (mut gave_up, mut not_sent) = (0, 0);
     for failed in &report.failed {
         match &failed.reason {
@@ -428,7 +452,10 @@ async fn a_rate_limit_that_never_lifts_stops_the_run_and_loses_nothing() {
     }
     assert_eq!((gave_up, not_sent), (30, 60));
     // Free URL bucket: 30 URLs refill in 37.5 ms; doubled once for the second resend.
-    assert_eq!(clock.sleeps(), [Duration::from_micros(37_500), Duration::from_micros(75_000)]);
+    assert_eq!(
+        clock.sleeps(),
+        [Duration::from_micros(37_500), Duration::from_micros(75_000)]
+    );
     assert_eq!(
         inputs(&report.failed_items()),
         inputs(&items),
@@ -445,7 +472,11 @@ async fn a_rate_limit_wait_beyond_the_maximum_is_not_sat_through() {
 
     assert_eq!(report.failed.len(), 60);
     assert_eq!(log.exchanges().len(), 1);
-    assert!(clock.sleeps().is_empty(), "an hour is not waited: {:?}", clock.sleeps());
+    assert!(
+        clock.sleeps().is_empty(),
+        "an hour is not waited: {:?}",
+        clock.sleeps()
+    );
 }
 
 #[tokio::test]
@@ -492,7 +523,11 @@ async fn a_configured_error_code_also_means_too_many_items() {
     .await;
     let client = client_with_clock(&server, TestClock::new());
     let plain = build(serial(client.clone(), Plan::Free)).run(tags(100)).await;
-    assert_eq!(plain.failed.len(), 100, "unconfigured, 1099 is an ordinary failure");
+    assert_eq!(
+        plain.failed.len(),
+        100,
+        "unconfigured, 1099 is an ordinary failure"
+    );
 
     let configured = build(serial(client, Plan::Free).too_many_items_codes([1099]))
         .run(tags(100))
@@ -575,7 +610,10 @@ async fn a_malformed_zone_id_is_refused_without_any_request() {
 #[tokio::test]
 async fn each_target_goes_to_its_own_operation() {
     let targets = [
-        (PurgeTarget::PurgeZone { zone_id: ZONE.into() }, format!("/zones/{ZONE}/purge_cache")),
+        (
+            PurgeTarget::PurgeZone { zone_id: ZONE.into() },
+            format!("/zones/{ZONE}/purge_cache"),
+        ),
         (
             PurgeTarget::InvalidateZone { zone_id: ZONE.into() },
             format!("/zones/{ZONE}/invalidate_cache"),
@@ -597,14 +635,13 @@ async fn each_target_goes_to_its_own_operation() {
     ];
     for (target, path) in targets {
         let (server, log) = scripted_server(|_, _| Reply::purge_accepted()).await;
-        let batcher = build(PurgeBatcher::builder(client_with_clock(&server, TestClock::new()), target));
+        let batcher = build(PurgeBatcher::builder(
+            client_with_clock(&server, TestClock::new()),
+            target,
+        ));
         let report = batcher.run(tags(150)).await;
         assert!(report.is_complete());
-        let seen: Vec<(String, String)> = log
-            .exchanges()
-            .into_iter()
-            .map(|e| (e.method, e.path))
-            .collect();
+        let seen: Vec<(String, String)> = log.exchanges().into_iter().map(|e| (e.method, e.path)).collect();
         assert_eq!(seen, vec![("POST".to_string(), path.clone()); 2]);
     }
 }

@@ -160,10 +160,7 @@ impl Respond for Scripted {
 pub async fn scripted_server(
     script: impl Fn(usize, &Exchange) -> Reply + Send + Sync + 'static,
 ) -> (MockServer, Log) {
-    let server = MockServer::builder()
-        .disable_request_recording()
-        .start()
-        .await;
+    let server = MockServer::builder().disable_request_recording().start().await;
     let log = Log::default();
     Mock::given(wiremock::matchers::any())
         .respond_with(Scripted {
@@ -209,7 +206,11 @@ struct GateState {
 
 impl GateServer {
     /// Starts the server on a loopback port.
-    pub async fn start(width: usize, expected: usize, observe: impl Fn() -> usize + Send + Sync + 'static) -> Self {
+    pub async fn start(
+        width: usize,
+        expected: usize,
+        observe: impl Fn() -> usize + Send + Sync + 'static,
+    ) -> Self {
         let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
             Ok(listener) => listener,
             Err(e) => panic!("cannot bind a loopback port: {e}"),

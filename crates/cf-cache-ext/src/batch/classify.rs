@@ -104,7 +104,10 @@ mod tests {
         ] {
             assert_eq!(classify(&e, &rule), Verdict::TooManyItems, "{e}");
         }
-        for e in [api(400, 1000, "Invalid url"), api(500, 1000, "too many requests in flight")] {
+        for e in [
+            api(400, 1000, "Invalid url"),
+            api(500, 1000, "too many requests in flight"),
+        ] {
             assert_eq!(classify(&e, &rule), Verdict::Failed, "{e}");
         }
     }
@@ -112,7 +115,10 @@ mod tests {
     #[test]
     fn auth_failures_and_refused_targets_stop_the_run_but_body_refusals_do_not() {
         let rule = OversizeRule::default();
-        assert_eq!(classify(&api(403, 10000, "Authentication error"), &rule), Verdict::Fatal);
+        assert_eq!(
+            classify(&api(403, 10000, "Authentication error"), &rule),
+            Verdict::Fatal
+        );
         assert_eq!(classify(&api(401, 10000, "Unauthorized"), &rule), Verdict::Fatal);
         let refused = |field: &str| {
             Error::InvalidRequest(InvalidRequest {

@@ -109,13 +109,12 @@ struct Part<I> {
 
 impl<I> Part<I> {
     fn fail_all<C: Chunk<Item = I>>(&mut self, chunk: C, reason: &ItemFailure) {
-        self.outcomes
-            .extend(chunk.into_items().into_iter().map(|item| {
-                Outcome::Failed(FailedItem {
-                    item,
-                    reason: reason.clone(),
-                })
-            }));
+        self.outcomes.extend(chunk.into_items().into_iter().map(|item| {
+            Outcome::Failed(FailedItem {
+                item,
+                reason: reason.clone(),
+            })
+        }));
     }
 }
 

@@ -152,10 +152,19 @@ mod tests {
 
     #[test]
     fn intervals_round_up_so_pacing_never_outruns_the_limit() {
-        assert_eq!(Plan::Free.limits().bulk.refill.interval(), Duration::from_secs(12));
-        assert_eq!(Plan::Free.limits().urls.refill.interval(), Duration::from_micros(1_250));
+        assert_eq!(
+            Plan::Free.limits().bulk.refill.interval(),
+            Duration::from_secs(12)
+        );
+        assert_eq!(
+            Plan::Free.limits().urls.refill.interval(),
+            Duration::from_micros(1_250)
+        );
         // 1 s / 1,500 = 666,666.67 ns: rounding down would allow 1,500.0015 URLs per second.
-        assert_eq!(Plan::Pro.limits().urls.refill.interval(), Duration::from_nanos(666_667));
+        assert_eq!(
+            Plan::Pro.limits().urls.refill.interval(),
+            Duration::from_nanos(666_667)
+        );
         assert_eq!(API_REQUEST_LIMIT.refill.interval(), Duration::from_millis(250));
     }
 

@@ -135,7 +135,10 @@ impl Cutter for PurgeCutter<'_> {
                 .map(PurgeRequest::FilesWithHeaders),
             PurgeItem::Tag(tag) => self.tags.fill(tag, &l.tags).map(PurgeRequest::Tags),
             PurgeItem::Host(host) => self.hosts.fill(host, &l.hosts).map(PurgeRequest::Hosts),
-            PurgeItem::Prefix(prefix) => self.prefixes.fill(prefix, &l.prefixes).map(PurgeRequest::Prefixes),
+            PurgeItem::Prefix(prefix) => self
+                .prefixes
+                .fill(prefix, &l.prefixes)
+                .map(PurgeRequest::Prefixes),
         };
         chunk.map(Work::Chunk)
     }
@@ -162,9 +165,10 @@ impl Chunk for PurgeRequest {
     fn len(&self) -> usize {
         match self {
             PurgeRequest::Everything => 0,
-            PurgeRequest::Files(v) | PurgeRequest::Tags(v) | PurgeRequest::Hosts(v) | PurgeRequest::Prefixes(v) => {
-                v.len()
-            }
+            PurgeRequest::Files(v)
+            | PurgeRequest::Tags(v)
+            | PurgeRequest::Hosts(v)
+            | PurgeRequest::Prefixes(v) => v.len(),
             PurgeRequest::FilesWithHeaders(v) => v.len(),
         }
     }

@@ -76,7 +76,9 @@ impl<T, C: Chunk<Item = T>> Cutter for RegionCutter<'_, T, C> {
         if let Err(reason) = (self.check)(&item) {
             return Some(Work::Invalid(item, reason));
         }
-        self.lane.fill(item, self.limit).map(|items| Work::Chunk((self.wrap)(items)))
+        self.lane
+            .fill(item, self.limit)
+            .map(|items| Work::Chunk((self.wrap)(items)))
     }
 
     fn finish(&mut self) -> Vec<C> {
@@ -284,7 +286,10 @@ mod tests {
                 success("198.51.100.9"),
                 success("not an address"),
             ],
-            failed: vec![failure("192.0.2.2", "unknown region"), failure("192.0.2.3", "conflict")],
+            failed: vec![
+                failure("192.0.2.2", "unknown region"),
+                failure("192.0.2.3", "conflict"),
+            ],
         };
         let mut out = Vec::new();
         settle_by_ip(sent, |ip| *ip, answer, &mut out);
