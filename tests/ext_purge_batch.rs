@@ -692,3 +692,14 @@ async fn batchers_sharing_a_pacer_share_its_buckets() {
     assert!(invalidate.run(tags(1_000)).await.is_complete());
     assert_eq!(clock.sleeps(), vec![Duration::from_secs(12); 5]);
 }
+
+#[tokio::test]
+async fn a_run_can_be_spawned_as_a_task() {
+    let (server, _log) = scripted_server(|_, _| Reply::purge_accepted()).await;
+    let batcher = build(serial(client_with_clock(&server, TestClock::new()), Plan::Free));
+    let task = tokio::spawn(async move { batcher.run(urls(45)).await });
+    match task.await {
+        Ok(report) => assert_eq!(report.succeeded.len(), 45),
+        Err(e) => panic!("the run task failed: {e}"),
+    }
+}

@@ -30,6 +30,9 @@ pub(crate) struct OversizeRule {
     pub codes: Vec<i64>,
 }
 
+/// "Purge by URL is not allowed for this environment".
+const URL_PURGE_NOT_ALLOWED: i64 = 1136;
+
 const COUNT_LIMIT_WORDS: [&str; 6] = ["too many", "more than", "exceed", "maximum", "at most", "limit"];
 
 impl OversizeRule {
@@ -48,6 +51,9 @@ impl OversizeRule {
 pub(crate) fn classify(error: &Error, oversize: &OversizeRule) -> Verdict {
     match error {
         Error::RateLimited(limit) => Verdict::RateLimited(limit.retry_after),
+        // The environment does not take purges by URL: true of every later URL chunk, and
+        // going on would spend the account's budget on nothing.
+        Error::Api(api) if api.has_code(URL_PURGE_NOT_ALLOWED) => Verdict::Fatal,
         Error::Api(api) if oversize.matches(api) => Verdict::TooManyItems,
         // Bad credentials or missing permissions: true of every request of the run.
         Error::Api(api) if matches!(api.status, 401 | 403) => Verdict::Fatal,
@@ -113,13 +119,15 @@ mod tests {
     }
 
     #[test]
-    fn auth_failures_and_refused_targets_stop_the_run_but_body_refusals_do_not() {
+    fn auth_failures_refused_targets_and_1136_stop_the_run_but_body_refusals_do_not() {
         let rule = OversizeRule::default();
         assert_eq!(
             classify(&api(403, 10000, "Authentication error"), &rule),
             Verdict::Fatal
         );
         assert_eq!(classify(&api(401, 10000, "Unauthorized"), &rule), Verdict::Fatal);
+        let no_urls_here = api(400, 1136, "Purge by URL is not supported for this environment");
+        assert_eq!(classify(&no_urls_here, &rule), Verdict::Fatal);
         let refused = |field: &str| {
             Error::InvalidRequest(InvalidRequest {
                 field: field.into(),

@@ -7,9 +7,10 @@
 //! the client's injectable clock. What the client's own retries do not fix is handled here:
 //! a rate-limited chunk waits and is resent (a bounded number of times), a chunk refused as
 //! too large is halved, and a failure every request would share (bad credentials, a bad zone
-//! id, a rate limit that does not lift) stops the run. Whatever happens, each input item
-//! comes back exactly once in the [`BatchReport`], as succeeded or failed with an
-//! [`ItemFailure`], and failed items are in input form so they can be run again.
+//! id, URL purges refused for the environment, a rate limit that does not lift) stops the
+//! run. Whatever happens, each input item comes back exactly once in the [`BatchReport`], as
+//! succeeded or failed with an [`ItemFailure`], and failed items are in input form so they
+//! can be run again.
 
 mod chunker;
 mod classify;

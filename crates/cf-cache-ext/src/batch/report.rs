@@ -38,7 +38,8 @@ pub enum ItemFailure {
     /// read: the item may have been applied, and sending it again is harmless.
     Request(Arc<Error>),
     /// Never sent: an earlier request failed in a way every later one would too (bad
-    /// credentials or zone id, a rate limit that did not lift), so the run stopped sending.
+    /// credentials or zone id, URL purges refused for the environment, a rate limit that did
+    /// not lift), so the run stopped sending.
     NotSent(Arc<Error>),
     /// The API answered the request and listed this item as failed, with its reason.
     Rejected {
