@@ -23,6 +23,12 @@ pub(crate) type Raw = std::result::Result<ResponseValue<ByteStream>, progenitor_
 /// Error codes that mean "slow down": the global limit and the purge limit.
 const RATE_LIMIT_CODES: [i64; 2] = [971, 1134];
 
+/// Marks a response the retry loop gave up on because the server asked for a wait longer than
+/// the policy's `max_wait`: it becomes [`Error::RateLimited`] whatever its status, so the
+/// caller learns the wait.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WaitTooLong;
+
 /// A complete 2xx response.
 struct Body {
     status: u16,
@@ -75,6 +81,7 @@ fn open<T: DeserializeOwned>(body: &Body) -> Result<Envelope<T>> {
             envelope.errors,
             envelope.messages,
             None,
+            false,
         ));
     }
     Ok(envelope)
@@ -152,12 +159,13 @@ async fn failure(response: reqwest::Response) -> Error {
         Some(ServerWait(wait)) => *wait,
         None => retry_after(&headers, SystemTime::now()),
     };
+    let wait_too_long = response.extensions().get::<WaitTooLong>().is_some();
     let bytes = match response.bytes().await {
         Ok(bytes) => bytes,
         Err(e) => return Error::Transport(TransportError::new(e)),
     };
     match serde_json::from_slice::<Failure>(&bytes) {
-        Ok(f) => refusal(status, &headers, wait, f.errors, f.messages, None),
+        Ok(f) => refusal(status, &headers, wait, f.errors, f.messages, None, wait_too_long),
         Err(_) => refusal(
             status,
             &headers,
@@ -165,6 +173,7 @@ async fn failure(response: reqwest::Response) -> Error {
             Vec::new(),
             Vec::new(),
             Some(snippet(&bytes)),
+            wait_too_long,
         ),
     }
 }
@@ -176,12 +185,14 @@ fn refusal(
     errors: Vec<crate::ApiMessage>,
     messages: Vec<crate::ApiMessage>,
     body_snippet: Option<String>,
+    wait_too_long: bool,
 ) -> Error {
     let ray_id = headers
         .get("cf-ray")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let rate_limited = status == StatusCode::TOO_MANY_REQUESTS.as_u16()
+    let rate_limited = wait_too_long
+        || status == StatusCode::TOO_MANY_REQUESTS.as_u16()
         || errors.iter().any(|m| RATE_LIMIT_CODES.contains(&m.code));
     if rate_limited {
         return Error::RateLimited(RateLimited {
@@ -207,14 +218,20 @@ pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Durati
         && ms.is_finite()
         && ms >= 0.0
     {
-        return Some(Duration::from_secs_f64(ms / 1000.0));
+        return Some(seconds(ms / 1000.0));
     }
     let value = text("retry-after")?;
-    if let Ok(seconds) = value.parse::<f64>() {
-        return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds));
+    if let Ok(secs) = value.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then(|| seconds(secs));
     }
     let at: SystemTime = chrono::DateTime::parse_from_rfc2822(value).ok()?.into();
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// `secs` (finite, not negative) as a `Duration`, saturating: a wait too long to represent is
+/// still longer than any `max_wait`, where `Duration::from_secs_f64` would panic.
+fn seconds(secs: f64) -> Duration {
+    Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX)
 }
 
 #[cfg(test)]
@@ -260,6 +277,27 @@ mod tests {
             Some(Duration::ZERO),
             "a date in the past means now"
         );
+    }
+
+    #[test]
+    fn waits_too_long_for_a_duration_saturate_instead_of_panicking() {
+        for (name, value) in [
+            ("retry-after", "1e30"),
+            ("retry-after", "18446744073709551616"),
+            ("retry-after-ms", "1e300"),
+        ] {
+            let h: HeaderMap = [(
+                reqwest::header::HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            )]
+            .into_iter()
+            .collect();
+            assert_eq!(
+                retry_after(&h, SystemTime::now()),
+                Some(Duration::MAX),
+                "{name}: {value}"
+            );
+        }
     }
 
     #[test]

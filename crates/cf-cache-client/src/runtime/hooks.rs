@@ -8,7 +8,7 @@ use tracing::Instrument;
 use crate::generated::operations::route;
 use crate::generated::raw;
 use crate::retry::{Outcome, Verdict};
-use crate::runtime::decode::retry_after;
+use crate::runtime::decode::{WaitTooLong, retry_after};
 use crate::runtime::{Runtime, ServerWait};
 
 impl ClientHooks<Runtime> for raw::Client {
@@ -88,9 +88,18 @@ impl ClientHooks<Runtime> for raw::Client {
                     request = copy;
                     retries_done += 1;
                 }
-                _ => {
+                (verdict, _) => {
+                    let too_long = verdict == Verdict::WaitTooLong;
                     return outcome.map(|mut response| {
                         let wait = retry_after(response.headers(), now);
+                        if too_long {
+                            tracing::debug!(
+                                parent: &span,
+                                wait_ms = wait.map(|w| w.as_millis() as u64),
+                                "not retrying: the server asks to wait longer than max_wait"
+                            );
+                            response.extensions_mut().insert(WaitTooLong);
+                        }
                         response.extensions_mut().insert(ServerWait(wait));
                         response
                     });
