@@ -15,10 +15,12 @@ use crate::envelope::{Envelope, Failure, Page};
 use crate::error::{
     ApiError, DecodeError, Error, InvalidRequest, RateLimited, Result, TransportError, snippet,
 };
-use crate::runtime::ServerWait;
 
 /// What a raw operation method returns.
 pub(crate) type Raw = std::result::Result<ResponseValue<ByteStream>, progenitor_client::Error<()>>;
+
+/// The header carrying a server wait in milliseconds; the retry loop also writes it.
+pub(crate) const RETRY_AFTER_MS: &str = "retry-after-ms";
 
 /// Error codes that mean "slow down": the global limit and the purge limit.
 const RATE_LIMIT_CODES: [i64; 2] = [971, 1134];
@@ -154,19 +156,20 @@ async fn collect(stream: ByteStream) -> Result<Bytes> {
 async fn failure(response: reqwest::Response) -> Error {
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    // The retry loop measured the wait against the client's clock; reuse its figure.
-    let wait = match response.extensions().get::<ServerWait>() {
-        Some(ServerWait(wait)) => *wait,
-        None => retry_after(&headers, SystemTime::now()),
-    };
+    // The retry loop has already turned any HTTP date into `retry-after-ms` on its clock.
+    let wait = retry_after(&headers, SystemTime::now());
     let wait_too_long = response.extensions().get::<WaitTooLong>().is_some();
     let bytes = match response.bytes().await {
         Ok(bytes) => bytes,
         Err(e) => return Error::Transport(TransportError::new(e)),
     };
     match serde_json::from_slice::<Failure>(&bytes) {
-        Ok(f) => refusal(status, &headers, wait, f.errors, f.messages, None, wait_too_long),
-        Err(_) => refusal(
+        // Any JSON object reads as a `Failure`; one without `errors` is not Cloudflare's
+        // envelope (a proxy's problem+json, say), so keep the body for the caller to see.
+        Ok(f) if !f.errors.is_empty() => {
+            refusal(status, &headers, wait, f.errors, f.messages, None, wait_too_long)
+        }
+        _ => refusal(
             status,
             &headers,
             wait,
@@ -214,7 +217,7 @@ fn refusal(
 /// The wait a response asks for: `retry-after-ms`, else `retry-after` as seconds or an HTTP date.
 pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
-    if let Some(ms) = text("retry-after-ms").and_then(|v| v.parse::<f64>().ok())
+    if let Some(ms) = text(RETRY_AFTER_MS).and_then(|v| v.parse::<f64>().ok())
         && ms.is_finite()
         && ms >= 0.0
     {

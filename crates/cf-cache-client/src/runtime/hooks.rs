@@ -8,8 +8,9 @@ use tracing::Instrument;
 use crate::generated::operations::route;
 use crate::generated::raw;
 use crate::retry::{Outcome, Verdict};
+use crate::runtime::Runtime;
+use crate::runtime::decode::RETRY_AFTER_MS;
 use crate::runtime::decode::{WaitTooLong, retry_after};
-use crate::runtime::{Runtime, ServerWait};
 
 impl ClientHooks<Runtime> for raw::Client {
     async fn pre<E>(
@@ -100,7 +101,13 @@ impl ClientHooks<Runtime> for raw::Client {
                             );
                             response.extensions_mut().insert(WaitTooLong);
                         }
-                        response.extensions_mut().insert(ServerWait(wait));
+                        // The wait was measured on the client's clock; an HTTP date would be read
+                        // against the system clock by the decoder, so hand it over in milliseconds.
+                        if let Some(wait) = wait
+                            && let Ok(ms) = HeaderValue::from_str(&wait.as_millis().to_string())
+                        {
+                            response.headers_mut().insert(RETRY_AFTER_MS, ms);
+                        }
                         response
                     });
                 }
