@@ -7,18 +7,20 @@
 //! cargo run -p cf-cache-ext --example purge_on_deploy -- changed-urls.txt
 //! ```
 //!
-//! Optional: `CLOUDFLARE_BASE_URL` (another API endpoint), `CLOUDFLARE_PLAN` (`free`, `pro`,
+//! Optional: `CLOUDFLARE_BASE_URL` (a local server, say), `CLOUDFLARE_PLAN` (`free`, `pro`,
 //! `business` or `enterprise`; default `free`). Progress and the summary go to stderr. URLs
 //! that could not be purged go to stdout, one per line, so they can be fed straight back in:
-//! `... > retry.txt; cargo run ... -- retry.txt`. Exit status: 0 when everything was purged,
-//! 1 when some URLs were not, 2 when the run could not start.
+//! `... > retry.txt; cargo run ... -- retry.txt`. Exits with failure when the run cannot
+//! start, the input cannot be read, or any URL was not purged.
 
+mod common;
+
+use std::error::Error;
 use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::Instant;
 
 use cf_cache_ext::batch::{ItemFailure, Outcome, Plan, PurgeBatcher, PurgeItem, PurgeTarget};
-use cf_cache_ext::cf_cache_client::Client;
 use futures::{Stream, stream};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 
@@ -27,34 +29,16 @@ const PROGRESS_EVERY: u64 = 1_000;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run().await {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(1),
-        Err(message) => {
-            eprintln!("purge_on_deploy: {message}");
-            ExitCode::from(2)
-        }
-    }
+    common::report(run().await)
 }
 
-/// Purges everything; `Ok(true)` when every URL was purged.
-async fn run() -> Result<bool, String> {
-    let token = required_env("CLOUDFLARE_API_TOKEN")?;
-    let zone_id = required_env("CLOUDFLARE_ZONE_ID")?;
+async fn run() -> Result<(), Box<dyn Error>> {
+    let (client, zone_id) = common::client_and_zone()?;
     let plan = plan_from_env()?;
     let input = open_input().await?;
-
-    let mut client = Client::builder().api_token(token);
-    if let Ok(base_url) = std::env::var("CLOUDFLARE_BASE_URL") {
-        client = client.base_url(base_url);
-    }
-    let client = client
-        .build()
-        .map_err(|e| format!("cannot set up the client: {e}"))?;
     let batcher = PurgeBatcher::builder(client, PurgeTarget::PurgeZone { zone_id })
         .plan(plan)
-        .build()
-        .map_err(|e| format!("bad batch settings: {e}"))?;
+        .build()?;
 
     // A read error ends the input; it is reported at the end, after what was read is purged.
     let read_error = Mutex::new(None);
@@ -87,36 +71,27 @@ async fn run() -> Result<bool, String> {
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
     {
-        return Err(format!(
-            "reading the URL list failed after {} URLs: {e}",
-            stats.items
-        ));
+        return Err(format!("reading the URL list failed after {} URLs: {e}", stats.items).into());
     }
-    Ok(stats.failed == 0)
+    if stats.failed > 0 {
+        return Err(format!("{} URLs were not purged (listed on stdout)", stats.failed).into());
+    }
+    Ok(())
 }
 
-fn required_env(name: &str) -> Result<String, String> {
-    match std::env::var(name) {
-        Ok(value) if !value.trim().is_empty() => Ok(value.trim().to_string()),
-        _ => Err(format!("set {name}")),
-    }
-}
-
-fn plan_from_env() -> Result<Plan, String> {
+fn plan_from_env() -> Result<Plan, Box<dyn Error>> {
     let name = std::env::var("CLOUDFLARE_PLAN").unwrap_or_else(|_| "free".into());
     match name.trim().to_ascii_lowercase().as_str() {
         "free" => Ok(Plan::Free),
         "pro" => Ok(Plan::Pro),
         "business" => Ok(Plan::Business),
         "enterprise" => Ok(Plan::Enterprise),
-        other => Err(format!(
-            "CLOUDFLARE_PLAN={other:?}: expected free, pro, business or enterprise"
-        )),
+        other => Err(format!("CLOUDFLARE_PLAN={other:?}: expected free, pro, business or enterprise").into()),
     }
 }
 
 /// The file named by the first argument, or stdin.
-async fn open_input() -> Result<Box<dyn AsyncRead + Unpin + Send>, String> {
+async fn open_input() -> Result<Box<dyn AsyncRead + Unpin + Send>, Box<dyn Error>> {
     match std::env::args_os().nth(1) {
         Some(path) => {
             let file = tokio::fs::File::open(&path)
