@@ -462,6 +462,7 @@ enum Reply {
 struct RawServer {
     base_url: String,
     requests: Arc<AtomicUsize>,
+    connections: Arc<AtomicUsize>,
 }
 
 impl RawServer {
@@ -473,15 +474,23 @@ impl RawServer {
         let requests = Arc::new(AtomicUsize::new(0));
         let script = Arc::new(script);
         let counter = Arc::clone(&requests);
+        let connections = Arc::new(AtomicUsize::new(0));
+        let accepted = Arc::clone(&connections);
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
+                accepted.fetch_add(1, Ordering::SeqCst);
                 tokio::spawn(serve(stream, Arc::clone(&script), Arc::clone(&counter)));
             }
         });
         Self {
             base_url: format!("http://{addr}"),
             requests,
+            connections,
         }
+    }
+
+    fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
     }
 
     fn attempts(&self) -> usize {
@@ -554,6 +563,27 @@ async fn s11_body_cut_short_of_its_content_length_is_retried_on_a_new_connection
     assert_eq!(setting.id, CacheReserveSettingId::CacheReserve);
     assert_eq!(server.attempts(), 2);
     assert_jittered_backoffs(&clock.sleeps(), 1);
+}
+
+#[tokio::test]
+async fn calls_reuse_one_connection_including_through_a_per_call_policy_clone() {
+    let server = RawServer::start(vec![Reply::Good]).await;
+    let client = server.client(TestClock::new());
+
+    for _ in 0..5 {
+        ok(client.get_cache_reserve(ZONE).await);
+    }
+    ok(client
+        .with_retry_policy(RetryPolicy::none())
+        .get_cache_reserve(ZONE)
+        .await);
+
+    assert_eq!(server.attempts(), 6);
+    assert_eq!(
+        server.connections(),
+        1,
+        "keep-alive: one connection for six sequential calls"
+    );
 }
 
 #[tokio::test]
