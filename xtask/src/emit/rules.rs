@@ -148,10 +148,7 @@ type ParamStatic<'m> = (syn::Ident, &'m Rule, Vec<(String, String)>);
 
 /// Distinct rules of constrained parameters: one static per wire name when every operation
 /// agrees on its rule (the usual case, e.g. `zone_id`), one per operation otherwise.
-fn param_rules<'m>(
-    operations: &'m [Operation],
-    out: &Emitter<'_>,
-) -> Vec<ParamStatic<'m>> {
+fn param_rules<'m>(operations: &'m [Operation], out: &Emitter<'_>) -> Vec<ParamStatic<'m>> {
     let mut by_name: BTreeMap<&str, Vec<(&Operation, &Rule)>> = BTreeMap::new();
     for op in operations {
         for param in &op.params {
