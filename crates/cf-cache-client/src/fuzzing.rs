@@ -30,6 +30,10 @@ pub fn decode_all(status: u16, headers: &[(&str, &[u8])], body: &[u8]) -> Vec<Ou
         }
     }
     let body = Bytes::copy_from_slice(body);
+    #[allow(
+        clippy::result_large_err,
+        reason = "`Raw` is what the raw client hands the decoders; this must hand them the same"
+    )]
     let response = || -> Raw {
         let mut response = http::Response::new(body.clone());
         *response.status_mut() = status;

@@ -13,8 +13,11 @@ pub use decode::decode;
 pub use spec::{spec_edit, spec_text};
 pub use validate::validate;
 
+/// What a fuzz target does with one input.
+pub type Target = fn(&[u8]);
+
 /// The fuzz targets by name, with the function each runs.
-pub const TARGETS: [(&str, fn(&[u8])); 4] = [
+pub const TARGETS: [(&str, Target); 4] = [
     ("decode", decode),
     ("spec_text", spec_text),
     ("spec_edit", spec_edit),
