@@ -31,6 +31,7 @@ pub fn load(bytes: &[u8], name: &str) -> Result<LoadedSpec> {
     // with a confusing message about some unrelated field.
     let untyped: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| yaml_error(name, &e))?;
     check_version(&untyped, name)?;
+    check_text_sizes(&untyped, "#", name)?;
 
     let deserializer = serde_yaml::Deserializer::from_str(text);
     let openapi: OpenAPI = serde_path_to_error::deserialize(deserializer).map_err(|e| {
@@ -73,6 +74,38 @@ fn check_version(doc: &serde_yaml::Value, name: &str) -> Result<()> {
             name,
             "missing `openapi: 3.0.x` version field; is this an OpenAPI 3.0 document?",
         )),
+    }
+}
+
+/// The longest text (a description, say) the generator copies into code, in bytes. Real
+/// descriptions are a few kilobytes; megabytes are a broken or hostile spec, and would end up
+/// in doc comments of every build of the SDK.
+const MAX_TEXT_LEN: usize = 64 * 1024;
+
+fn check_text_sizes(value: &serde_yaml::Value, place: &str, name: &str) -> Result<()> {
+    use serde_yaml::Value;
+    match value {
+        Value::String(text) if text.len() > MAX_TEXT_LEN => Err(GenError::at(
+            format!("{name}: {place}"),
+            format!(
+                "text of {} bytes is too long; at most {MAX_TEXT_LEN} bytes are supported",
+                text.len()
+            ),
+        )),
+        Value::Mapping(map) => map.iter().try_for_each(|(key, child)| {
+            check_text_sizes(key, place, name)?;
+            let key = match key {
+                Value::String(k) => k.replace('~', "~0").replace('/', "~1"),
+                other => format!("{other:?}"),
+            };
+            check_text_sizes(child, &format!("{place}/{key}"), name)
+        }),
+        Value::Sequence(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, child)| check_text_sizes(child, &format!("{place}/{i}"), name)),
+        Value::Tagged(tagged) => check_text_sizes(&tagged.value, place, name),
+        _ => Ok(()),
     }
 }
 

@@ -20,7 +20,7 @@ use crate::model::{
     ApiModel, NamedRule, OneKeyUnion, Operation, Param, ParamLocation, ResultShape, StringEnum, TypeExpr,
     UnionVariant,
 };
-use crate::naming::{pascal_ident, snake_ident};
+use crate::naming::{field_ident, param_ident, pascal_ident, snake_ident};
 
 const SCHEMA_REF: &str = "#/components/schemas/";
 /// Methods in the order progenitor visits them, so our order matches its output.
@@ -62,6 +62,7 @@ pub fn normalise(spec: &LoadedSpec) -> Result<Normalised> {
     let doc = serde_json::to_value(&spec.openapi)
         .map_err(|e| GenError::at(&spec.name, format!("cannot re-read the document: {e}")))?;
     check_refs(&doc, &spec.name)?;
+    check_property_names(&doc, "#", &spec.name)?;
     let doc = rename_schemas(doc, &spec.name)?;
     Normaliser::new(doc, &spec.name).run()
 }
@@ -124,6 +125,45 @@ fn collect_refs_with_place(value: &Value, place: String, out: &mut Vec<(String, 
         }
         _ => {}
     }
+}
+
+/// Two properties of one object must not become the same Rust field (`fooBar` and `foo_bar`
+/// are both `foo_bar`): the struct would not compile. Names are never changed silently to
+/// make room, as the field a caller reads would then depend on spec order.
+fn check_property_names(value: &Value, place: &str, spec_name: &str) -> Result<()> {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::Object(properties)) = map.get("properties") {
+                let mut fields: BTreeMap<String, &str> = BTreeMap::new();
+                for name in properties.keys() {
+                    if let Some(first) = fields.insert(field_ident(name), name) {
+                        return Err(GenError::at(
+                            format!("{spec_name}: {place}/properties"),
+                            format!(
+                                "properties `{first}` and `{name}` both become the Rust field `{}`; \
+                                 rename one",
+                                field_ident(name)
+                            ),
+                        ));
+                    }
+                }
+            }
+            for (key, child) in map {
+                // Examples and defaults are data: their keys are not property names.
+                if matches!(key.as_str(), "example" | "examples" | "default" | "enum") {
+                    continue;
+                }
+                check_property_names(child, &format!("{place}/{}", escape(key)), spec_name)?;
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                check_property_names(child, &format!("{place}/{i}"), spec_name)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 fn escape(key: &str) -> String {
@@ -341,6 +381,28 @@ impl<'a> Normaliser<'a> {
             None => (None, None),
         };
         let result = self.lower_result(op.get("responses"), &op_pascal, place)?;
+        // progenitor names each argument after its parameter, and the body `body`.
+        let mut arguments: BTreeMap<String, &str> = BTreeMap::new();
+        if op.get("requestBody").is_some() {
+            arguments.insert("body".into(), "the request body");
+        }
+        for p in &params {
+            let ident = param_ident(&p.api_name);
+            if let Some(first) = arguments.insert(ident.clone(), &p.api_name) {
+                return Err(GenError::at(
+                    self.place(place),
+                    format!(
+                        "parameter `{}` and {} both become the Rust argument `{ident}`; rename one",
+                        p.api_name,
+                        if first == "the request body" {
+                            first.to_string()
+                        } else {
+                            format!("parameter `{first}`")
+                        }
+                    ),
+                ));
+            }
+        }
 
         let mut lowered = Map::new();
         lowered.insert("operationId".into(), json!(name));
@@ -1018,8 +1080,13 @@ fn strip_common_prefix(variants: &mut [UnionVariant]) {
     if variants.len() < 2 || words.iter().any(|w| w.len() <= common) {
         return;
     }
-    for (variant, w) in variants.iter_mut().zip(words) {
-        variant.name = w[common..].concat();
+    let stripped: Vec<String> = words.iter().map(|w| w[common..].concat()).collect();
+    // `PurgeSelf` must not become the variant `Self`.
+    if stripped.iter().any(|name| !typify::accept_as_ident(name)) {
+        return;
+    }
+    for (variant, name) in variants.iter_mut().zip(stripped) {
+        variant.name = name;
     }
 }
 
@@ -1079,6 +1146,13 @@ mod tests {
         strip_common_prefix(&mut variants);
         let names: Vec<_> = variants.iter().map(|v| v.name.as_str()).collect();
         assert_eq!(names, ["Everything", "Files", "FilesWithHeaders"]);
+
+        let mut variants = vec![variant("PurgeSelf"), variant("PurgeType")];
+        strip_common_prefix(&mut variants);
+        assert_eq!(
+            variants[0].name, "PurgeSelf",
+            "a variant may not become a keyword"
+        );
 
         let mut variants = vec![variant("Files"), variant("FilesWithHeaders")];
         strip_common_prefix(&mut variants);

@@ -22,6 +22,10 @@
 
 pub use cf_cache_types as types;
 
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+#[path = "fuzzing.rs"]
+pub mod __fuzz;
 mod client;
 pub mod clock;
 mod envelope;

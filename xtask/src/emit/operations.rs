@@ -10,8 +10,8 @@ use syn::visit_mut::{self, VisitMut};
 
 use super::rules::RuleRefs;
 use crate::error::{GenError, Result};
-use crate::model::{ApiModel, Operation, ParamLocation, ResultShape, Rule};
-use crate::naming::snake_ident;
+use crate::model::{ApiModel, Operation, Param, ParamLocation, ResultShape, Rule};
+use crate::naming::param_ident;
 
 /// Emits the facade from the model, the raw client's method signatures and the rule statics.
 pub fn emit(raw: &syn::File, model: &ApiModel, rules: &RuleRefs) -> Result<syn::File> {
@@ -28,6 +28,7 @@ pub fn emit(raw: &syn::File, model: &ApiModel, rules: &RuleRefs) -> Result<syn::
         methods.push(method(op, sig, &types_path, rules));
     }
     let table = operation_table(model);
+    let fuzzing = fuzzing_entries(model, &signatures, &types_path, rules);
     let tokens = quote! {
         use crate::types;
 
@@ -36,6 +37,7 @@ pub fn emit(raw: &syn::File, model: &ApiModel, rules: &RuleRefs) -> Result<syn::
         }
 
         #table
+        #fuzzing
     };
     syn::parse2(tokens)
         .map_err(|e| GenError::at("operations", format!("internal: emitted invalid Rust: {e}")))
@@ -86,24 +88,8 @@ fn method(op: &Operation, args: &[syn::FnArg], types_path: &TokenStream, rules: 
         })
         .map(|pat| quote!(#pat))
         .collect();
-    let (ret, decode) = match &op.result {
-        ResultShape::Empty => (quote!(()), quote!(crate::runtime::decode::empty(response).await)),
-        ResultShape::Bare(t) => {
-            let t = t.tokens(types_path);
-            (t, quote!(crate::runtime::decode::bare(response).await))
-        }
-        ResultShape::Enveloped(t) => {
-            let t = t.tokens(types_path);
-            (t, quote!(crate::runtime::decode::enveloped(response).await))
-        }
-        ResultShape::Paged { item } => {
-            let t = item.tokens(types_path);
-            (
-                quote!(crate::Page<#t>),
-                quote!(crate::runtime::decode::paged(response).await),
-            )
-        }
-    };
+    let (ret, decoder, _) = decoder(&op.result, types_path);
+    let decode = quote!(#decoder(response).await);
     let docs = method_docs(op);
     let checks = checks(op, args, rules);
     quote! {
@@ -124,22 +110,20 @@ fn checks(op: &Operation, args: &[syn::FnArg], rules: &RuleRefs) -> Vec<TokenStr
     let mut out = Vec::new();
     for p in &op.params {
         let name = &p.api_name;
-        let ident = format_ident!("{}", snake_ident(name));
+        let ident = format_ident!("{}", param_ident(name));
         let rule = rules
             .params
             .get(&(op.name.clone(), name.clone()))
             .map(|r| quote!(&crate::generated::rules::#r));
-        let is_str = args.iter().any(|a| is_str_arg(a, &ident));
-        match (p.location, &p.rule) {
-            (ParamLocation::Path, _) if is_str => {
-                let rule = rule.map_or_else(|| quote!(None), |r| quote!(Some(#r)));
+        match path_check(op, p, args, rules) {
+            Some(PathCheck::Str(rule)) => {
                 out.push(quote! { crate::validate::path_param(#name, #ident, #rule)?; });
             }
             // A spec enum in the path: its text, open variant included, must stay one segment.
-            (ParamLocation::Path, Rule::Named(_)) => {
+            Some(PathCheck::Display) => {
                 out.push(quote! { crate::validate::path_param(#name, &#ident.to_string(), None)?; });
             }
-            _ => {
+            None => {
                 if let Some(rule) = rule {
                     out.push(quote! { crate::validate::param(#name, &#ident, #rule)?; });
                 }
@@ -150,6 +134,108 @@ fn checks(op: &Operation, args: &[syn::FnArg], rules: &RuleRefs) -> Vec<TokenStr
         out.push(quote! { crate::validate::body(body, &crate::generated::rules::#rule)?; });
     }
     out
+}
+
+/// How a path parameter is kept to one segment.
+enum PathCheck {
+    /// A `&str` argument, checked as it is against its rule (the tokens: `Some(&RULE)` or `None`).
+    Str(TokenStream),
+    /// A typed argument whose text (`to_string()`) is checked.
+    Display,
+}
+
+/// The check a path parameter gets, or `None` when `p` is not one that needs it (a typed value
+/// such as an IP address cannot leave its segment).
+fn path_check(op: &Operation, p: &Param, args: &[syn::FnArg], rules: &RuleRefs) -> Option<PathCheck> {
+    if p.location != ParamLocation::Path {
+        return None;
+    }
+    let ident = format_ident!("{}", param_ident(&p.api_name));
+    if args.iter().any(|a| is_str_arg(a, &ident)) {
+        let rule = rules
+            .params
+            .get(&(op.name.clone(), p.api_name.clone()))
+            .map_or_else(|| quote!(None), |r| quote!(Some(&crate::generated::rules::#r)));
+        return Some(PathCheck::Str(rule));
+    }
+    matches!(p.rule, Rule::Named(_)).then_some(PathCheck::Display)
+}
+
+/// How an operation's success is decoded: the type it returns, the runtime function, and
+/// that function's type argument (`None` for `empty`, which has none).
+fn decoder(
+    result: &ResultShape,
+    types_path: &TokenStream,
+) -> (TokenStream, TokenStream, Option<TokenStream>) {
+    match result {
+        ResultShape::Empty => (quote!(()), quote!(crate::runtime::decode::empty), None),
+        ResultShape::Bare(t) => {
+            let t = t.tokens(types_path);
+            (t.clone(), quote!(crate::runtime::decode::bare), Some(t))
+        }
+        ResultShape::Enveloped(t) => {
+            let t = t.tokens(types_path);
+            (t.clone(), quote!(crate::runtime::decode::enveloped), Some(t))
+        }
+        ResultShape::Paged { item } => {
+            let t = item.tokens(types_path);
+            (
+                quote!(crate::Page<#t>),
+                quote!(crate::runtime::decode::paged),
+                Some(t),
+            )
+        }
+    }
+}
+
+/// Entry points for the fuzz targets, compiled only with the client's `fuzzing` feature: every
+/// operation's decoder on one response, and every path-parameter check on one value. They
+/// reach the real runtime without a network, and stay complete as operations come and go.
+fn fuzzing_entries(
+    model: &ApiModel,
+    signatures: &BTreeMap<String, Vec<syn::FnArg>>,
+    types_path: &TokenStream,
+    rules: &RuleRefs,
+) -> TokenStream {
+    let decoders = model.operations.iter().map(|op| {
+        let name = &op.name;
+        let (_, decoder, generic) = decoder(&op.result, types_path);
+        let generic = generic.map(|t| quote!(::<#t>));
+        quote! { (#name, #decoder #generic(response()).await.map(drop)) }
+    });
+    let mut checks = Vec::new();
+    for op in &model.operations {
+        let args = signatures.get(&op.name).map(Vec::as_slice).unwrap_or_default();
+        for p in &op.params {
+            let (name, param) = (&op.name, &p.api_name);
+            let rule = match path_check(op, p, args, rules) {
+                Some(PathCheck::Str(rule)) => rule,
+                Some(PathCheck::Display) => quote!(None),
+                None => continue,
+            };
+            checks.push(quote! { (#name, #param, crate::validate::path_param(#param, value, #rule)) });
+        }
+    }
+    quote! {
+        /// Every operation's decoder applied to a response made by `response`, in operation order.
+        #[cfg(feature = "fuzzing")]
+        #[allow(unused_mut, unused_variables, reason = "a spec may have no operations")]
+        pub(crate) async fn decode_as_every_operation(
+            mut response: impl FnMut() -> crate::runtime::decode::Raw,
+        ) -> ::std::vec::Vec<(&'static str, crate::Result<()>)> {
+            ::std::vec::Vec::from([#(#decoders),*])
+        }
+
+        /// Every operation's check of each path parameter, given `value`: (operation,
+        /// parameter, outcome).
+        #[cfg(feature = "fuzzing")]
+        #[allow(unused_variables, reason = "a spec may have no path parameters")]
+        pub(crate) fn check_every_path_param(
+            value: &str,
+        ) -> ::std::vec::Vec<(&'static str, &'static str, crate::Result<()>)> {
+            ::std::vec::Vec::from([#(#checks),*])
+        }
+    }
 }
 
 /// Whether `arg` is `ident: &str`.

@@ -1,0 +1,56 @@
+//! Entry points for the fuzz targets in `fuzz/`, compiled only with the `fuzzing` feature.
+//! Not part of the API: they exist so arbitrary bytes reach the client's real response
+//! decoding and path checks without a network.
+
+use bytes::Bytes;
+use progenitor_client::ResponseValue;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+use crate::Error;
+use crate::generated::operations;
+use crate::runtime::decode::Raw;
+
+/// What one operation made of the input: its id and the outcome.
+pub type Outcome = (&'static str, Result<(), Error>);
+
+/// Decodes one response (`status`, `headers`, `body`) as every operation would, through the
+/// same runtime the generated operations call. Headers that are not valid HTTP are left out,
+/// as a server could not send them; a `status` outside 100..=999 decodes as nothing.
+pub fn decode_all(status: u16, headers: &[(&str, &[u8])], body: &[u8]) -> Vec<Outcome> {
+    let Ok(status) = reqwest::StatusCode::from_u16(status) else {
+        return Vec::new();
+    };
+    let mut map = HeaderMap::new();
+    for (name, value) in headers {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_bytes(value),
+        ) {
+            map.append(name, value);
+        }
+    }
+    let body = Bytes::copy_from_slice(body);
+    #[allow(
+        clippy::result_large_err,
+        reason = "`Raw` is what the raw client hands the decoders; this must hand them the same"
+    )]
+    let response = || -> Raw {
+        let mut response = http::Response::new(body.clone());
+        *response.status_mut() = status;
+        *response.headers_mut() = map.clone();
+        let response = reqwest::Response::from(response);
+        // What the raw client does with every response it receives.
+        if response.status().is_success() {
+            Ok(ResponseValue::stream(response))
+        } else {
+            Err(progenitor_client::Error::UnexpectedResponse(response))
+        }
+    };
+    // The body is in memory, so every future is ready when first polled.
+    futures::executor::block_on(operations::decode_as_every_operation(response))
+}
+
+/// Checks `value` as each path parameter of each operation: (operation, parameter, outcome).
+pub fn check_path_params(value: &str) -> Vec<(&'static str, &'static str, Result<(), Error>)> {
+    operations::check_every_path_param(value)
+}

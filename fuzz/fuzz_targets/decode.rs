@@ -1,0 +1,4 @@
+//! Fuzz target `decode`: see `cf_cache_fuzz_harness::decode` for the input layout and invariants.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| cf_cache_fuzz_harness::decode(data));
