@@ -26,7 +26,8 @@ const RATE_LIMIT_CODES: [i64; 2] = [971, 1134];
 /// A complete 2xx response.
 struct Body {
     status: u16,
-    headers: HeaderMap,
+    /// The response itself, for its headers; its stream has been read to the end.
+    response: ResponseValue<ByteStream>,
     bytes: Bytes,
 }
 
@@ -68,10 +69,11 @@ pub(crate) async fn paged<T: DeserializeOwned>(raw: Raw) -> Result<Page<T>> {
 fn open<T: DeserializeOwned>(body: &Body) -> Result<Envelope<T>> {
     let envelope: Envelope<T> = serde_json::from_slice(&body.bytes).map_err(|e| decode_error(body, &e))?;
     if envelope.success == Some(false) {
+        let headers = body.response.headers();
         return Err(refusal(
             body.status,
-            &body.headers,
-            retry_after(&body.headers, SystemTime::now()),
+            headers,
+            retry_after(headers, SystemTime::now()),
             envelope.errors,
             envelope.messages,
             None,
@@ -105,13 +107,12 @@ fn decode_error(body: &Body, e: &serde_json::Error) -> Error {
 /// Reads a 2xx body whole; turns everything else into the matching error.
 async fn read(raw: Raw) -> Result<Body> {
     match raw {
-        Ok(value) => {
-            let status = value.status().as_u16();
-            let headers = value.headers().clone();
-            let bytes = collect(value.into_inner()).await?;
+        Ok(mut response) => {
+            let status = response.status().as_u16();
+            let bytes = collect(&mut response).await?;
             Ok(Body {
                 status,
-                headers,
+                response,
                 bytes,
             })
         }
@@ -131,16 +132,22 @@ async fn read(raw: Raw) -> Result<Body> {
     }
 }
 
-async fn collect(stream: ByteStream) -> Result<Bytes> {
-    let chunks: Vec<Bytes> = stream
-        .into_inner()
-        .try_collect()
-        .await
-        .map_err(|e| Error::Transport(TransportError::new(e)))?;
-    Ok(match chunks.len() {
-        1 => chunks.into_iter().next().unwrap_or_default(),
-        _ => chunks.concat().into(),
-    })
+/// Reads the body to the end. The retry loop buffers every response, so this is normally a
+/// single chunk, taken as it is.
+async fn collect(stream: &mut ByteStream) -> Result<Bytes> {
+    let transport = |e| Error::Transport(TransportError::new(e));
+    let stream = &mut **stream;
+    let Some(first) = stream.try_next().await.map_err(transport)? else {
+        return Ok(Bytes::new());
+    };
+    let Some(second) = stream.try_next().await.map_err(transport)? else {
+        return Ok(first);
+    };
+    let mut joined = [first, second].concat();
+    while let Some(more) = stream.try_next().await.map_err(transport)? {
+        joined.extend_from_slice(&more);
+    }
+    Ok(joined.into())
 }
 
 /// A non-2xx response: the failure envelope if there is one, otherwise status and snippet.
