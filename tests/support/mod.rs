@@ -1,7 +1,10 @@
-//! Shared helpers for the end-to-end tests: a loopback mock server and a client pointed at it.
+//! Shared helpers for the end-to-end tests: a loopback mock server and a client pointed at it,
+//! and (in [`prism`]) the Prism mock server the spec conformance test runs against.
 
 use cf_cache_client::{Client, Clock};
 use wiremock::MockServer;
+
+pub mod prism;
 
 /// The API token every test client sends.
 pub const TOKEN: &str = "test-token-0123456789";
@@ -114,3 +117,5 @@ pub fn client_with_clock(server: &MockServer, clock: std::sync::Arc<TestClock>) 
         Err(e) => panic!("test client must build: {e}"),
     }
 }
+
+pub mod batch;

@@ -219,8 +219,13 @@ fn secret_header(what: &'static str, value: &str) -> Result<HeaderValue, ConfigE
 }
 
 fn checked_base_url(raw: &str, allow_insecure_http: bool) -> Result<String, ConfigError> {
-    let url =
-        Url::parse(raw).map_err(|e| ConfigError::InvalidBaseUrl(format!("{raw:?} is not a URL: {e}")))?;
+    // Error messages quote the URL only once it is known to carry no credentials.
+    let url = Url::parse(raw).map_err(|e| ConfigError::InvalidBaseUrl(format!("not a URL: {e}")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(ConfigError::InvalidBaseUrl(
+            "credentials in the URL are refused; use api_token(..) or api_key(..)".into(),
+        ));
+    }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(ConfigError::InvalidBaseUrl(format!(
             "{raw:?} must not have a query or fragment"
@@ -274,4 +279,31 @@ pub enum ConfigError {
     /// reqwest could not build its client (TLS backend initialisation, say).
     #[error("cannot build the HTTP client: {0}")]
     Http(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_in_the_base_url_are_refused_without_being_echoed() {
+        let err = checked_base_url("https://user:hunter2@api.example.com/client/v4", false)
+            .expect_err("userinfo is refused");
+        let text = err.to_string();
+        assert!(text.contains("credentials in the URL are refused"), "{text}");
+        assert!(!text.contains("hunter2"), "{text}");
+        let unparsable = checked_base_url("https://user:hunter2@[bad", false).expect_err("does not parse");
+        assert!(!unparsable.to_string().contains("hunter2"), "{unparsable}");
+    }
+
+    #[test]
+    fn plain_http_is_for_loopback_unless_allowed() {
+        assert!(checked_base_url("http://127.0.0.1:8080", false).is_ok());
+        assert!(checked_base_url("http://localhost/x", false).is_ok());
+        assert!(matches!(
+            checked_base_url("http://api.example.com", false),
+            Err(ConfigError::InsecureBaseUrl(_))
+        ));
+        assert!(checked_base_url("http://api.example.com", true).is_ok());
+    }
 }

@@ -103,6 +103,9 @@ impl RetryPolicy {
             Outcome::Transport(e) if e.is_timeout() => ("timeout", None),
             Outcome::Transport(e) if e.is_connect() => ("connect error", None),
             Outcome::Transport(_) => ("transport error", None),
+            // A success is final: `x-should-retry` only overrides the verdict on failures, or
+            // a purge that went through would be sent again.
+            Outcome::Response(status, _) if status.is_success() => return Verdict::Done,
             Outcome::Response(status, headers) => {
                 let wanted = match header_text(headers, &X_SHOULD_RETRY) {
                     Some(v) if v.eq_ignore_ascii_case("true") => true,
@@ -119,7 +122,7 @@ impl RetryPolicy {
             return Verdict::Done;
         }
         match server_wait {
-            Some(wait) if wait > self.max_wait => Verdict::Done,
+            Some(wait) if wait > self.max_wait => Verdict::WaitTooLong,
             Some(wait) => Verdict::Retry { wait, reason },
             None => Verdict::Retry {
                 wait: self.jittered(self.backoff(retries_done)),
@@ -152,6 +155,9 @@ pub(crate) enum Verdict {
     Done,
     /// Sleep `wait`, then send the request again.
     Retry { wait: Duration, reason: &'static str },
+    /// The attempt would be retried, but the server asked for a wait over `max_wait`: return
+    /// this outcome as a rate limit carrying that wait, whatever the status.
+    WaitTooLong,
 }
 
 fn retryable_status(status: StatusCode) -> bool {
@@ -239,6 +245,18 @@ mod tests {
     }
 
     #[test]
+    fn a_success_is_never_retried_whatever_x_should_retry_says() {
+        let yes = headers(&[("x-should-retry", "true")]);
+        for code in [200, 201, 202, 204] {
+            assert_eq!(
+                steady().decide(Outcome::Response(status(code), &yes), 0, SystemTime::now()),
+                Verdict::Done,
+                "{code} with x-should-retry: true"
+            );
+        }
+    }
+
+    #[test]
     fn server_waits_are_used_as_given_up_to_max_wait() {
         let p = steady().with_max_wait(Duration::from_secs(10));
         let ask = headers(&[("retry-after", "7")]);
@@ -250,9 +268,17 @@ mod tests {
             }
         );
         let too_long = headers(&[("retry-after", "11")]);
+        for code in [429, 503] {
+            assert_eq!(
+                p.decide(Outcome::Response(status(code), &too_long), 0, SystemTime::now()),
+                Verdict::WaitTooLong,
+                "{code}"
+            );
+        }
         assert_eq!(
-            p.decide(Outcome::Response(status(429), &too_long), 0, SystemTime::now()),
-            Verdict::Done
+            p.decide(Outcome::Response(status(404), &too_long), 0, SystemTime::now()),
+            Verdict::Done,
+            "a wait on a status that is not retried changes nothing"
         );
     }
 

@@ -8,20 +8,28 @@ use bytes::Bytes;
 use futures::TryStreamExt;
 use progenitor_client::{ByteStream, ResponseValue};
 use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 
 use crate::envelope::{Envelope, Failure, Page};
 use crate::error::{
     ApiError, DecodeError, Error, InvalidRequest, RateLimited, Result, TransportError, snippet,
 };
-use crate::runtime::ServerWait;
 
 /// What a raw operation method returns.
 pub(crate) type Raw = std::result::Result<ResponseValue<ByteStream>, progenitor_client::Error<()>>;
 
+/// The header carrying a server wait in milliseconds; the retry loop also writes it.
+pub(crate) const RETRY_AFTER_MS: HeaderName = HeaderName::from_static("retry-after-ms");
+
 /// Error codes that mean "slow down": the global limit and the purge limit.
 const RATE_LIMIT_CODES: [i64; 2] = [971, 1134];
+
+/// Marks a response the retry loop gave up on because the server asked for a wait longer than
+/// the policy's `max_wait`: it becomes [`Error::RateLimited`] whatever its status, so the
+/// caller learns the wait.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WaitTooLong;
 
 /// A complete 2xx response.
 struct Body {
@@ -77,6 +85,7 @@ fn open<T: DeserializeOwned>(body: &Body) -> Result<Envelope<T>> {
             envelope.errors,
             envelope.messages,
             None,
+            false,
         ));
     }
     Ok(envelope)
@@ -154,24 +163,27 @@ async fn collect(stream: &mut ByteStream) -> Result<Bytes> {
 async fn failure(response: reqwest::Response) -> Error {
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    // The retry loop measured the wait against the client's clock; reuse its figure.
-    let wait = match response.extensions().get::<ServerWait>() {
-        Some(ServerWait(wait)) => *wait,
-        None => retry_after(&headers, SystemTime::now()),
-    };
+    // The retry loop has already turned any HTTP date into `retry-after-ms` on its clock.
+    let wait = retry_after(&headers, SystemTime::now());
+    let wait_too_long = response.extensions().get::<WaitTooLong>().is_some();
     let bytes = match response.bytes().await {
         Ok(bytes) => bytes,
         Err(e) => return Error::Transport(TransportError::new(e)),
     };
     match serde_json::from_slice::<Failure>(&bytes) {
-        Ok(f) => refusal(status, &headers, wait, f.errors, f.messages, None),
-        Err(_) => refusal(
+        // Any JSON object reads as a `Failure`; one without `errors` is not Cloudflare's
+        // envelope (a proxy's problem+json, say), so keep the body for the caller to see.
+        Ok(f) if !f.errors.is_empty() => {
+            refusal(status, &headers, wait, f.errors, f.messages, None, wait_too_long)
+        }
+        _ => refusal(
             status,
             &headers,
             wait,
             Vec::new(),
             Vec::new(),
             Some(snippet(&bytes)),
+            wait_too_long,
         ),
     }
 }
@@ -183,12 +195,14 @@ fn refusal(
     errors: Vec<crate::ApiMessage>,
     messages: Vec<crate::ApiMessage>,
     body_snippet: Option<String>,
+    wait_too_long: bool,
 ) -> Error {
     let ray_id = headers
         .get("cf-ray")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let rate_limited = status == StatusCode::TOO_MANY_REQUESTS.as_u16()
+    let rate_limited = wait_too_long
+        || status == StatusCode::TOO_MANY_REQUESTS.as_u16()
         || errors.iter().any(|m| RATE_LIMIT_CODES.contains(&m.code));
     if rate_limited {
         return Error::RateLimited(RateLimited {
@@ -209,19 +223,26 @@ fn refusal(
 
 /// The wait a response asks for: `retry-after-ms`, else `retry-after` as seconds or an HTTP date.
 pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
-    if let Some(ms) = text("retry-after-ms").and_then(|v| v.parse::<f64>().ok())
+    // Constant names: every response is looked at, and a `&str` name is parsed per lookup.
+    let text = |name: &HeaderName| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    if let Some(ms) = text(&RETRY_AFTER_MS).and_then(|v| v.parse::<f64>().ok())
         && ms.is_finite()
         && ms >= 0.0
     {
-        return Some(Duration::from_secs_f64(ms / 1000.0));
+        return Some(seconds(ms / 1000.0));
     }
-    let value = text("retry-after")?;
-    if let Ok(seconds) = value.parse::<f64>() {
-        return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds));
+    let value = text(&RETRY_AFTER)?;
+    if let Ok(secs) = value.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then(|| seconds(secs));
     }
     let at: SystemTime = chrono::DateTime::parse_from_rfc2822(value).ok()?.into();
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// `secs` (finite, not negative) as a `Duration`, saturating: a wait too long to represent is
+/// still longer than any `max_wait`, where `Duration::from_secs_f64` would panic.
+fn seconds(secs: f64) -> Duration {
+    Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX)
 }
 
 #[cfg(test)]
@@ -267,6 +288,27 @@ mod tests {
             Some(Duration::ZERO),
             "a date in the past means now"
         );
+    }
+
+    #[test]
+    fn waits_too_long_for_a_duration_saturate_instead_of_panicking() {
+        for (name, value) in [
+            ("retry-after", "1e30"),
+            ("retry-after", "18446744073709551616"),
+            ("retry-after-ms", "1e300"),
+        ] {
+            let h: HeaderMap = [(
+                reqwest::header::HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            )]
+            .into_iter()
+            .collect();
+            assert_eq!(
+                retry_after(&h, SystemTime::now()),
+                Some(Duration::MAX),
+                "{name}: {value}"
+            );
+        }
     }
 
     #[test]

@@ -9,8 +9,9 @@ use tracing::Instrument;
 use crate::generated::operations::route;
 use crate::generated::raw;
 use crate::retry::{Outcome, Verdict};
-use crate::runtime::decode::retry_after;
-use crate::runtime::{Runtime, ServerWait};
+use crate::runtime::Runtime;
+use crate::runtime::decode::RETRY_AFTER_MS;
+use crate::runtime::decode::{WaitTooLong, retry_after};
 
 impl ClientHooks<Runtime> for raw::Client {
     async fn pre<E>(
@@ -91,12 +92,24 @@ impl ClientHooks<Runtime> for raw::Client {
                     request = copy;
                     retries_done += 1;
                 }
-                _ => {
+                (verdict, _) => {
+                    let too_long = verdict == Verdict::WaitTooLong;
                     return outcome.map(|mut response| {
-                        // Only failures are built into errors that report the wait.
-                        if !response.status().is_success() {
-                            let wait = retry_after(response.headers(), now);
-                            response.extensions_mut().insert(ServerWait(wait));
+                        let wait = retry_after(response.headers(), now);
+                        if too_long {
+                            tracing::debug!(
+                                parent: &span,
+                                wait_ms = wait.map(|w| w.as_millis() as u64),
+                                "not retrying: the server asks to wait longer than max_wait"
+                            );
+                            response.extensions_mut().insert(WaitTooLong);
+                        }
+                        // The wait was measured on the client's clock; an HTTP date would be read
+                        // against the system clock by the decoder, so hand it over in milliseconds.
+                        if let Some(wait) = wait
+                            && let Ok(ms) = HeaderValue::from_str(&wait.as_millis().to_string())
+                        {
+                            response.headers_mut().insert(RETRY_AFTER_MS, ms);
                         }
                         response
                     });

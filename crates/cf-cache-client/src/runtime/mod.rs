@@ -7,7 +7,6 @@ mod hooks;
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use reqwest::header::{HeaderName, HeaderValue};
 
@@ -28,11 +27,6 @@ pub(crate) struct Shared {
     pub user_agent: HeaderValue,
     pub clock: Arc<dyn Clock>,
 }
-
-/// The server-requested wait the retry loop saw on a response it hands back, stored in the
-/// response's extensions so the error built from it reports the same figure.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct ServerWait(pub Option<Duration>);
 
 impl Runtime {
     pub(crate) fn new(shared: Shared, retry: RetryPolicy) -> Self {

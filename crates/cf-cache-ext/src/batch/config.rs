@@ -1,0 +1,153 @@
+//! Settings every batcher shares, and the error for settings that cannot work.
+
+use std::time::Duration;
+
+use cf_cache_client::Client;
+
+use super::classify::OversizeRule;
+use super::engine::Settings;
+use super::pacing::Pacer;
+
+/// A batcher setting that cannot work; reported by `build()`, before any request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BatchConfigError {
+    /// `concurrency(0)` would never send anything.
+    #[error("concurrency must be at least 1")]
+    ZeroConcurrency,
+    /// A per-request item count outside what the API accepts.
+    #[error("{what} must be between 1 and {max}, not {requested}")]
+    OutOfRange {
+        /// Which setting.
+        what: &'static str,
+        /// The value given.
+        requested: usize,
+        /// The largest value allowed.
+        max: usize,
+    },
+}
+
+/// Checks that `requested` is in `1..=max`.
+pub(crate) fn in_range(what: &'static str, requested: usize, max: usize) -> Result<usize, BatchConfigError> {
+    if (1..=max).contains(&requested) {
+        Ok(requested)
+    } else {
+        Err(BatchConfigError::OutOfRange { what, requested, max })
+    }
+}
+
+/// How a batcher paces itself.
+#[derive(Debug, Clone)]
+pub(crate) enum Pacing {
+    /// A pacer of its own, with the buckets that fit the batcher's endpoint.
+    Default,
+    Off,
+    Shared(Pacer),
+}
+
+/// The settings both batchers' builders take, with their defaults.
+#[derive(Debug, Clone)]
+pub(crate) struct Common {
+    pub concurrency: usize,
+    pub max_resends: u32,
+    pub max_rate_limit_wait: Duration,
+    pub too_many_items_codes: Vec<i64>,
+    pub pacing: Pacing,
+}
+
+impl Default for Common {
+    fn default() -> Self {
+        Self {
+            concurrency: 4,
+            max_resends: 8,
+            // Cloudflare blocks for 5 minutes once the API-wide limit is exceeded; a wait of
+            // up to twice that is still worth taking, a longer one is not a transient limit.
+            max_rate_limit_wait: Duration::from_secs(600),
+            too_many_items_codes: Vec::new(),
+            pacing: Pacing::Default,
+        }
+    }
+}
+
+impl Common {
+    /// The run settings, with `default_pacer` used when pacing was left at its default.
+    pub(crate) fn settings(
+        &self,
+        client: &Client,
+        default_pacer: impl FnOnce() -> Pacer,
+    ) -> Result<Settings, BatchConfigError> {
+        if self.concurrency == 0 {
+            return Err(BatchConfigError::ZeroConcurrency);
+        }
+        let pacer = match &self.pacing {
+            Pacing::Default => Some(default_pacer()),
+            Pacing::Off => None,
+            Pacing::Shared(pacer) => Some(pacer.clone()),
+        };
+        Ok(Settings {
+            concurrency: self.concurrency,
+            max_resends: self.max_resends,
+            max_rate_limit_wait: self.max_rate_limit_wait,
+            oversize: OversizeRule {
+                codes: self.too_many_items_codes.clone(),
+            },
+            pacer,
+            clock: client.clock(),
+        })
+    }
+}
+
+/// Builder methods for the settings in [`Common`], identical on both builders.
+macro_rules! common_setters {
+    () => {
+        /// How many requests may be in flight at once (default 4). Also bounds memory: about
+        /// this many chunks are held at a time.
+        pub fn concurrency(mut self, requests: usize) -> Self {
+            self.common.concurrency = requests;
+            self
+        }
+
+        /// How many times one chunk is sent again after rate-limit answers before the run
+        /// gives up on it (default 8). Giving up stops the run: the rate limit is shared by
+        /// every request, so the remaining items are reported as not sent.
+        pub fn max_resends(mut self, resends: u32) -> Self {
+            self.common.max_resends = resends;
+            self
+        }
+
+        /// The longest rate-limit wait the run will sit through (default 10 minutes); a longer
+        /// one stops the run like [`max_resends`](Self::max_resends) running out.
+        pub fn max_rate_limit_wait(mut self, wait: std::time::Duration) -> Self {
+            self.common.max_rate_limit_wait = wait;
+            self
+        }
+
+        /// Error codes that mean "too many items in this request" (the chunk is halved and
+        /// the run goes on). Cloudflare does not document one, so besides these, HTTP 413 and
+        /// an HTTP 400 whose message speaks of a count limit are taken to mean it.
+        pub fn too_many_items_codes(mut self, codes: impl IntoIterator<Item = i64>) -> Self {
+            self.common.too_many_items_codes = codes.into_iter().collect();
+            self
+        }
+
+        /// Turns client-side pacing on (the default) or off. Off, requests go as fast as the
+        /// concurrency allows and rate limits are met as 429s.
+        pub fn pacing(mut self, on: bool) -> Self {
+            self.common.pacing = if on {
+                $crate::batch::config::Pacing::Default
+            } else {
+                $crate::batch::config::Pacing::Off
+            };
+            self
+        }
+
+        /// Paces on `pacer` instead of a pacer of the batcher's own; share one between
+        /// batchers that draw on the same account's limits.
+        pub fn pacer(mut self, pacer: $crate::batch::Pacer) -> Self {
+            self.common.pacing = $crate::batch::config::Pacing::Shared(pacer);
+            self
+        }
+    };
+}
+
+pub(crate) use common_setters;

@@ -1,0 +1,231 @@
+//! The loop shared by every batcher: send chunks with bounded concurrency, pace them, wait and
+//! resend on rate limits, halve oversize chunks, stop on failures every request would share,
+//! and turn each item into exactly one [`Outcome`].
+
+use std::future::Future;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use cf_cache_client::{Clock, Error, InvalidRequest};
+use futures::{Stream, StreamExt};
+
+use super::classify::{OversizeRule, Verdict, classify};
+use super::pacing::{Cost, Pacer};
+use super::report::{BatchStats, FailedItem, ItemFailure, Outcome};
+
+/// A request body holding several items, which can be split and taken apart again.
+pub(crate) trait Chunk: Sized + Send {
+    /// The items, in the form the caller gave them.
+    type Item: Send;
+    fn len(&self) -> usize;
+    /// Two non-empty halves, the first never the smaller. Only called when `len() > 1`.
+    fn split(self) -> (Self, Self);
+    fn into_items(self) -> Vec<Self::Item>;
+}
+
+/// One endpoint a batcher drives.
+pub(crate) trait Operation: Sync {
+    type Chunk: Chunk;
+    /// The decoded success response.
+    type Answer: Send;
+
+    fn send(&self, chunk: &Self::Chunk) -> impl Future<Output = Result<Self::Answer, Error>> + Send;
+    /// Turns a successful answer into one outcome per item of the chunk.
+    fn settle(&self, chunk: Self::Chunk, answer: Self::Answer, out: &mut Vec<Outcome<ItemOf<Self>>>);
+    /// What the chunk draws from the token buckets.
+    fn cost(&self, chunk: &Self::Chunk) -> Cost;
+    /// How long to wait after a rate-limit answer that did not say, before doubling.
+    fn fallback_wait(&self, chunk: &Self::Chunk) -> Duration;
+    /// Records that the API refused a chunk like this one as too large, so chunks cut from
+    /// now on hold at most `items`; returns the body key the limit applies to.
+    fn lower_limit(&self, chunk: &Self::Chunk, items: usize) -> &'static str;
+}
+
+pub(crate) type ItemOf<O> = <<O as Operation>::Chunk as Chunk>::Item;
+
+/// What the chunker hands the engine.
+pub(crate) enum Work<C: Chunk> {
+    /// An item refused by validation: reported, never sent.
+    Invalid(C::Item, InvalidRequest),
+    Chunk(C),
+}
+
+/// The knobs of a run.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub concurrency: usize,
+    pub max_resends: u32,
+    pub max_rate_limit_wait: Duration,
+    pub oversize: OversizeRule,
+    pub pacer: Option<Pacer>,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Runs `work` to completion, handing every item's outcome to `sink` as it is known.
+pub(crate) async fn run<O, S, F>(op: &O, settings: &Settings, work: S, mut sink: F) -> BatchStats
+where
+    O: Operation,
+    S: Stream<Item = Work<O::Chunk>>,
+    F: FnMut(Outcome<ItemOf<O>>),
+{
+    let stop = Stop::default();
+    let mut stats = BatchStats::default();
+    // `buffer_unordered` pulls the next piece of work only when a slot is free, so input is
+    // read no faster than chunks are sent: memory stays at about concurrency x chunk size.
+    let done = work
+        .map(|work| process(op, settings, &stop, work))
+        .buffer_unordered(settings.concurrency.max(1));
+    let mut done = std::pin::pin!(done);
+    while let Some(part) = done.next().await {
+        stats.absorb(&part.stats);
+        for outcome in part.outcomes {
+            stats.count(&outcome);
+            sink(outcome);
+        }
+    }
+    stats
+}
+
+/// Set once a failure shows that every later request would fail too.
+#[derive(Default)]
+struct Stop(OnceLock<Arc<Error>>);
+
+impl Stop {
+    fn cause(&self) -> Option<Arc<Error>> {
+        self.0.get().cloned()
+    }
+
+    fn set(&self, cause: &Arc<Error>) {
+        // The first cause is the one reported; later ones are its consequences.
+        let _ = self.0.set(Arc::clone(cause));
+    }
+}
+
+/// The outcomes and counts of one piece of work.
+struct Part<I> {
+    outcomes: Vec<Outcome<I>>,
+    stats: BatchStats,
+}
+
+impl<I> Part<I> {
+    fn fail_all<C: Chunk<Item = I>>(&mut self, chunk: C, reason: &ItemFailure) {
+        self.outcomes.extend(chunk.into_items().into_iter().map(|item| {
+            Outcome::Failed(FailedItem {
+                item,
+                reason: reason.clone(),
+            })
+        }));
+    }
+}
+
+/// A chunk still to send, with the number of rate-limit answers it has had.
+struct Pending<C> {
+    chunk: C,
+    rate_limited: u32,
+}
+
+async fn process<O: Operation>(
+    op: &O,
+    settings: &Settings,
+    stop: &Stop,
+    work: Work<O::Chunk>,
+) -> Part<ItemOf<O>> {
+    let mut part = Part {
+        outcomes: Vec::new(),
+        stats: BatchStats::default(),
+    };
+    let chunk = match work {
+        Work::Invalid(item, reason) => {
+            part.outcomes.push(Outcome::Failed(FailedItem {
+                item,
+                reason: ItemFailure::Invalid(reason),
+            }));
+            return part;
+        }
+        Work::Chunk(chunk) => chunk,
+    };
+    // Halves are handled here, one after the other, so a split never exceeds the concurrency.
+    let mut pending = vec![Pending {
+        chunk,
+        rate_limited: 0,
+    }];
+    while let Some(Pending { chunk, rate_limited }) = pending.pop() {
+        if let Some(cause) = stop.cause() {
+            part.fail_all(chunk, &ItemFailure::NotSent(cause));
+            continue;
+        }
+        if let Some(pacer) = &settings.pacer {
+            let waited = pacer.acquire(op.cost(&chunk)).await;
+            if !waited.is_zero() {
+                part.stats.pacing_waits += 1;
+                part.stats.pacing_wait += waited;
+            }
+            // The run may have been stopped while this chunk waited for its turn.
+            if let Some(cause) = stop.cause() {
+                part.fail_all(chunk, &ItemFailure::NotSent(cause));
+                continue;
+            }
+        }
+        part.stats.requests += 1;
+        let error = match op.send(&chunk).await {
+            Ok(answer) => {
+                op.settle(chunk, answer, &mut part.outcomes);
+                continue;
+            }
+            Err(error) => error,
+        };
+        match classify(&error, &settings.oversize) {
+            Verdict::RateLimited(asked) => {
+                part.stats.rate_limited += 1;
+                let wait = asked.unwrap_or_else(|| {
+                    // Without a figure from the API, wait for the plan to refill what this
+                    // chunk costs, doubling each time the same chunk is refused again.
+                    let doubling = 2u32.saturating_pow(rate_limited.min(16));
+                    op.fallback_wait(&chunk).saturating_mul(doubling)
+                });
+                if rate_limited >= settings.max_resends || wait > settings.max_rate_limit_wait {
+                    // The account's bucket is shared by every request of the run: if this
+                    // one cannot get through, the others cannot either.
+                    let cause = Arc::new(error);
+                    stop.set(&cause);
+                    part.fail_all(chunk, &ItemFailure::Request(cause));
+                    continue;
+                }
+                if let Some(pacer) = &settings.pacer {
+                    pacer.hold_off(op.cost(&chunk), wait);
+                }
+                settings.clock.sleep(wait).await;
+                part.stats.rate_limit_wait += wait;
+                part.stats.resends += 1;
+                pending.push(Pending {
+                    chunk,
+                    rate_limited: rate_limited + 1,
+                });
+            }
+            Verdict::TooManyItems if chunk.len() > 1 => {
+                let (first, second) = chunk.split();
+                let key = op.lower_limit(&first, first.len());
+                part.stats.lower_limit(key, first.len());
+                part.stats.chunks_halved += 1;
+                // Popped in reverse: the first half goes first.
+                pending.push(Pending {
+                    chunk: second,
+                    rate_limited: 0,
+                });
+                pending.push(Pending {
+                    chunk: first,
+                    rate_limited: 0,
+                });
+            }
+            Verdict::Fatal => {
+                let cause = Arc::new(error);
+                stop.set(&cause);
+                part.fail_all(chunk, &ItemFailure::Request(cause));
+            }
+            Verdict::TooManyItems | Verdict::Failed => {
+                part.fail_all(chunk, &ItemFailure::Request(Arc::new(error)));
+            }
+        }
+    }
+    part
+}
