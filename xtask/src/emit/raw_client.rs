@@ -19,6 +19,7 @@ pub fn emit(items: Vec<syn::Item>) -> syn::File {
     let mut file: syn::File = syn::parse_quote!();
     file.items = items;
     DropApiVersionHeader.visit_file_mut(&mut file);
+    ReturnResponse.visit_file_mut(&mut file);
     file
 }
 
@@ -38,6 +39,47 @@ fn trim_item(item: syn::Item) -> Option<syn::Item> {
             Some(syn::Item::Impl(imp))
         }
         other => Some(other),
+    }
+}
+
+/// Success arms hand back the `reqwest::Response` itself instead of wrapping it in
+/// progenitor's `ResponseValue<ByteStream>` (a copy of the headers and a boxed stream over a
+/// body the runtime has already read into memory): `ResponseValue<ByteStream>` becomes
+/// `reqwest::Response` in signatures and `ResponseValue::stream(response)` becomes `response`.
+struct ReturnResponse;
+
+fn is_path(path: &syn::Path, segments: &[&str]) -> bool {
+    path.segments.len() == segments.len()
+        && path
+            .segments
+            .iter()
+            .zip(segments)
+            .all(|(s, want)| s.ident == want)
+}
+
+impl VisitMut for ReturnResponse {
+    fn visit_type_mut(&mut self, ty: &mut syn::Type) {
+        if let syn::Type::Path(p) = ty
+            && p.qself.is_none()
+            && is_path(&p.path, &["ResponseValue"])
+            && let syn::PathArguments::AngleBracketed(args) = &p.path.segments[0].arguments
+            && args.args.len() == 1
+            && matches!(&args.args[0], syn::GenericArgument::Type(syn::Type::Path(inner)) if inner.path.is_ident("ByteStream"))
+        {
+            *ty = syn::parse_quote!(reqwest::Response);
+            return;
+        }
+        visit_mut::visit_type_mut(self, ty);
+    }
+
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        if let syn::Expr::Call(call) = expr
+            && call.args.len() == 1
+            && matches!(call.func.as_ref(), syn::Expr::Path(f) if is_path(&f.path, &["ResponseValue", "stream"]))
+        {
+            *expr = call.args[0].clone();
+        }
+        visit_mut::visit_expr_mut(self, expr);
     }
 }
 

@@ -5,8 +5,6 @@
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use futures::TryStreamExt;
-use progenitor_client::{ByteStream, ResponseValue};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderName, RETRY_AFTER};
 use serde::de::DeserializeOwned;
@@ -17,7 +15,9 @@ use crate::error::{
 };
 
 /// What a raw operation method returns.
-pub(crate) type Raw = std::result::Result<ResponseValue<ByteStream>, progenitor_client::Error<()>>;
+/// A 2xx arrives as the response itself, its body already in memory (the retry loop reads
+/// every body); anything else as progenitor's `UnexpectedResponse`.
+pub(crate) type Raw = std::result::Result<reqwest::Response, progenitor_client::Error<()>>;
 
 /// The header carrying a server wait in milliseconds; the retry loop also writes it.
 pub(crate) const RETRY_AFTER_MS: HeaderName = HeaderName::from_static("retry-after-ms");
@@ -34,8 +34,7 @@ pub(crate) struct WaitTooLong;
 /// A complete 2xx response.
 struct Body {
     status: u16,
-    /// The response itself, for its headers; its stream has been read to the end.
-    response: ResponseValue<ByteStream>,
+    headers: HeaderMap,
     bytes: Bytes,
 }
 
@@ -77,11 +76,10 @@ pub(crate) async fn paged<T: DeserializeOwned>(raw: Raw) -> Result<Page<T>> {
 fn open<T: DeserializeOwned>(body: &Body) -> Result<Envelope<T>> {
     let envelope: Envelope<T> = serde_json::from_slice(&body.bytes).map_err(|e| decode_error(body, &e))?;
     if envelope.success == Some(false) {
-        let headers = body.response.headers();
         return Err(refusal(
             body.status,
-            headers,
-            retry_after(headers, SystemTime::now()),
+            &body.headers,
+            retry_after(&body.headers, SystemTime::now()),
             envelope.errors,
             envelope.messages,
             None,
@@ -118,10 +116,14 @@ async fn read(raw: Raw) -> Result<Body> {
     match raw {
         Ok(mut response) => {
             let status = response.status().as_u16();
-            let bytes = collect(&mut response).await?;
+            let headers = std::mem::take(response.headers_mut());
+            let bytes = response
+                .bytes()
+                .await
+                .map_err(|e| Error::Transport(TransportError::new(e)))?;
             Ok(Body {
                 status,
-                response,
+                headers,
                 bytes,
             })
         }
@@ -139,24 +141,6 @@ async fn read(raw: Raw) -> Result<Body> {
             reason: other.to_string(),
         })),
     }
-}
-
-/// Reads the body to the end. The retry loop buffers every response, so this is normally a
-/// single chunk, taken as it is.
-async fn collect(stream: &mut ByteStream) -> Result<Bytes> {
-    let transport = |e| Error::Transport(TransportError::new(e));
-    let stream = &mut **stream;
-    let Some(first) = stream.try_next().await.map_err(transport)? else {
-        return Ok(Bytes::new());
-    };
-    let Some(second) = stream.try_next().await.map_err(transport)? else {
-        return Ok(first);
-    };
-    let mut joined = [first, second].concat();
-    while let Some(more) = stream.try_next().await.map_err(transport)? {
-        joined.extend_from_slice(&more);
-    }
-    Ok(joined.into())
 }
 
 /// A non-2xx response: the failure envelope if there is one, otherwise status and snippet.

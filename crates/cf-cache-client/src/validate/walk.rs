@@ -112,6 +112,20 @@ pub(super) fn check<T: Serialize + ?Sized>(rule: &Rule, value: &T, place: Place<
         }
         Rule::AllOf { members } => members.iter().try_for_each(|m| check(m, value, place)),
         Rule::OneOf { members } | Rule::AnyOf { members } => {
+            // First pass, for the usual case where a member holds: members the value cannot
+            // satisfy for want of a required key (the other forms of a one-key union) are
+            // skipped without building their refusals.
+            for member in *members {
+                if lacks_required_key(member, value) {
+                    continue;
+                }
+                match check(member, value, place) {
+                    Ok(()) => return Ok(()),
+                    Err(Stop::Refused(_)) => {}
+                    Err(other) => return Err(other),
+                }
+            }
+            // Nothing holds: every member again, in order, for the most telling refusal.
             let mut best: Option<Violation> = None;
             for member in *members {
                 match check(member, value, place) {
@@ -937,6 +951,224 @@ impl ser::Serializer for KeyMatcher {
     }
 }
 
+/// Whether `rule` is an object rule with a required property that `value`, an object, does
+/// not have. Only the keys are looked at; `false` whenever that cannot be told that way.
+fn lacks_required_key<T: Serialize + ?Sized>(rule: &Rule, value: &T) -> bool {
+    let Rule::Object { properties } = rule else {
+        return false;
+    };
+    if properties.len() > 64 || !properties.iter().any(|p| p.required) {
+        return false;
+    }
+    let required = properties
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.required)
+        .fold(0u64, |mask, (i, _)| mask | 1 << i);
+    match value.serialize(KeyProbe { properties, seen: 0 }) {
+        Ok(seen) => seen & required != required,
+        Err(Skip) => false,
+    }
+}
+
+/// Collects which declared properties an object's keys name, as a bit mask; anything but an
+/// object stops it.
+struct KeyProbe {
+    properties: &'static [Property],
+    seen: u64,
+}
+
+impl KeyProbe {
+    fn mark(&mut self, key: &str) {
+        if let Some(i) = self.properties.iter().position(|p| p.name == key) {
+            self.seen |= 1 << i;
+        }
+    }
+}
+
+impl ser::Serializer for KeyProbe {
+    type Ok = u64;
+    type Error = Skip;
+    type SerializeSeq = Impossible<u64, Skip>;
+    type SerializeTuple = Impossible<u64, Skip>;
+    type SerializeTupleStruct = Impossible<u64, Skip>;
+    type SerializeTupleVariant = Impossible<u64, Skip>;
+    type SerializeMap = KeyProbe;
+    type SerializeStruct = KeyProbe;
+    type SerializeStructVariant = Impossible<u64, Skip>;
+
+    fn serialize_bool(self, _: bool) -> Result<u64, Skip> {
+        Err(Skip)
+    }
+
+    fn serialize_i8(self, _: i8) -> Result<u64, Skip> {
+        Err(Skip)
+    }
+
+    fn serialize_i16(self, _: i16) -> Result<u64, Skip> {
+        Err(Skip)
+    }
+
+    fn serialize_i32(self, _: i32) -> Result<u64, Skip> {
+        Err(Skip)
+    }
+
+    fn serialize_i64(self, _: i64) -> Result<u64, Skip> {
+        Err(Skip)
+    }
+
+    fn serialize_u8(self, _: u8) -> Result<u64, Skip> {
+        Err(Skip)
+    }
+
+    fn serialize_u16(self, _: u16) -> Result<u64, Skip> {
+        Err(Skip)
+    }
+
+    fn serialize_u32(self, _: u32) -> Result<u64, Skip> {
+        Err(Skip)
+    }
+
+    fn serialize_u64(self, _: u64) -> Result<u64, Skip> {
+        Err(Skip)
+    }
+
+    fn serialize_f32(self, _: f32) -> Result<u64, Skip> {
+        Err(Skip)
+    }
+
+    fn serialize_f64(self, _: f64) -> Result<u64, Skip> {
+        Err(Skip)
+    }
+
+    fn serialize_char(self, _: char) -> Result<u64, Skip> {
+        Err(Skip)
+    }
+
+    fn serialize_str(self, _: &str) -> Result<u64, Skip> {
+        Err(Skip)
+    }
+
+    fn serialize_bytes(self, _: &[u8]) -> Result<u64, Skip> {
+        Err(Skip)
+    }
+
+    fn serialize_none(self) -> Result<u64, Skip> {
+        Err(Skip)
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<u64, Skip> {
+        value.serialize(self)
+    }
+
+    fn serialize_unit(self) -> Result<u64, Skip> {
+        Err(Skip)
+    }
+
+    fn serialize_unit_struct(self, _: &'static str) -> Result<u64, Skip> {
+        Err(Skip)
+    }
+
+    fn serialize_unit_variant(self, _: &'static str, _: u32, _: &'static str) -> Result<u64, Skip> {
+        Err(Skip)
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<u64, Skip> {
+        value.serialize(self)
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        mut self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        _: &T,
+    ) -> Result<u64, Skip> {
+        self.mark(variant);
+        Ok(self.seen)
+    }
+
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Skip> {
+        Err(Skip)
+    }
+
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Skip> {
+        Err(Skip)
+    }
+
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct, Skip> {
+        Err(Skip)
+    }
+
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, Skip> {
+        Err(Skip)
+    }
+
+    fn serialize_map(self, _: Option<usize>) -> Result<KeyProbe, Skip> {
+        Ok(self)
+    }
+
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<KeyProbe, Skip> {
+        Ok(self)
+    }
+
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, Skip> {
+        Err(Skip)
+    }
+}
+
+impl SerializeMap for KeyProbe {
+    type Ok = u64;
+    type Error = Skip;
+
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Skip> {
+        // Keys that are not plain strings are left to the full check.
+        let index = key.serialize(KeyMatcher(self.properties)).map_err(|_| Skip)?;
+        if let Some(i) = index {
+            self.seen |= 1 << i;
+        }
+        Ok(())
+    }
+
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, _: &T) -> Result<(), Skip> {
+        Ok(())
+    }
+
+    fn end(self) -> Result<u64, Skip> {
+        Ok(self.seen)
+    }
+}
+
+impl SerializeStruct for KeyProbe {
+    type Ok = u64;
+    type Error = Skip;
+
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, _: &T) -> Result<(), Skip> {
+        self.mark(key);
+        Ok(())
+    }
+
+    fn end(self) -> Result<u64, Skip> {
+        Ok(self.seen)
+    }
+}
+
 /// Whether `value` is written as JSON `null` (nothing, unit, or a non-finite float).
 fn is_null<T: Serialize + ?Sized>(value: &T) -> bool {
     matches!(value.serialize(NullProbe), Ok(true))
@@ -945,108 +1177,108 @@ fn is_null<T: Serialize + ?Sized>(value: &T) -> bool {
 /// Answers "is this null?" from the first serializer call; anything compound is not.
 struct NullProbe;
 
-/// What [`NullProbe`] stops with on a compound value: not null, nothing more to learn.
+/// What the probes ([`NullProbe`], [`KeyProbe`]) stop with once the answer is known.
 #[derive(Debug)]
-struct NotNull;
+struct Skip;
 
-impl Display for NotNull {
+impl Display for Skip {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("not null")
+        f.write_str("probe stopped")
     }
 }
 
-impl std::error::Error for NotNull {}
+impl std::error::Error for Skip {}
 
-impl ser::Error for NotNull {
+impl ser::Error for Skip {
     fn custom<T: Display>(_: T) -> Self {
-        NotNull
+        Skip
     }
 }
 
 impl ser::Serializer for NullProbe {
     type Ok = bool;
-    type Error = NotNull;
-    type SerializeSeq = Impossible<bool, NotNull>;
-    type SerializeTuple = Impossible<bool, NotNull>;
-    type SerializeTupleStruct = Impossible<bool, NotNull>;
-    type SerializeTupleVariant = Impossible<bool, NotNull>;
-    type SerializeMap = Impossible<bool, NotNull>;
-    type SerializeStruct = Impossible<bool, NotNull>;
-    type SerializeStructVariant = Impossible<bool, NotNull>;
+    type Error = Skip;
+    type SerializeSeq = Impossible<bool, Skip>;
+    type SerializeTuple = Impossible<bool, Skip>;
+    type SerializeTupleStruct = Impossible<bool, Skip>;
+    type SerializeTupleVariant = Impossible<bool, Skip>;
+    type SerializeMap = Impossible<bool, Skip>;
+    type SerializeStruct = Impossible<bool, Skip>;
+    type SerializeStructVariant = Impossible<bool, Skip>;
 
-    fn serialize_bool(self, _: bool) -> Result<bool, NotNull> {
+    fn serialize_bool(self, _: bool) -> Result<bool, Skip> {
         Ok(false)
     }
 
-    fn serialize_i8(self, _: i8) -> Result<bool, NotNull> {
+    fn serialize_i8(self, _: i8) -> Result<bool, Skip> {
         Ok(false)
     }
 
-    fn serialize_i16(self, _: i16) -> Result<bool, NotNull> {
+    fn serialize_i16(self, _: i16) -> Result<bool, Skip> {
         Ok(false)
     }
 
-    fn serialize_i32(self, _: i32) -> Result<bool, NotNull> {
+    fn serialize_i32(self, _: i32) -> Result<bool, Skip> {
         Ok(false)
     }
 
-    fn serialize_i64(self, _: i64) -> Result<bool, NotNull> {
+    fn serialize_i64(self, _: i64) -> Result<bool, Skip> {
         Ok(false)
     }
 
-    fn serialize_u8(self, _: u8) -> Result<bool, NotNull> {
+    fn serialize_u8(self, _: u8) -> Result<bool, Skip> {
         Ok(false)
     }
 
-    fn serialize_u16(self, _: u16) -> Result<bool, NotNull> {
+    fn serialize_u16(self, _: u16) -> Result<bool, Skip> {
         Ok(false)
     }
 
-    fn serialize_u32(self, _: u32) -> Result<bool, NotNull> {
+    fn serialize_u32(self, _: u32) -> Result<bool, Skip> {
         Ok(false)
     }
 
-    fn serialize_u64(self, _: u64) -> Result<bool, NotNull> {
+    fn serialize_u64(self, _: u64) -> Result<bool, Skip> {
         Ok(false)
     }
 
-    fn serialize_f32(self, v: f32) -> Result<bool, NotNull> {
+    fn serialize_f32(self, v: f32) -> Result<bool, Skip> {
         Ok(!v.is_finite())
     }
 
-    fn serialize_f64(self, v: f64) -> Result<bool, NotNull> {
+    fn serialize_f64(self, v: f64) -> Result<bool, Skip> {
         Ok(!v.is_finite())
     }
 
-    fn serialize_char(self, _: char) -> Result<bool, NotNull> {
+    fn serialize_char(self, _: char) -> Result<bool, Skip> {
         Ok(false)
     }
 
-    fn serialize_str(self, _: &str) -> Result<bool, NotNull> {
+    fn serialize_str(self, _: &str) -> Result<bool, Skip> {
         Ok(false)
     }
 
-    fn serialize_bytes(self, _: &[u8]) -> Result<bool, NotNull> {
+    fn serialize_bytes(self, _: &[u8]) -> Result<bool, Skip> {
         Ok(false)
     }
 
-    fn serialize_none(self) -> Result<bool, NotNull> {
+    fn serialize_none(self) -> Result<bool, Skip> {
         Ok(true)
     }
 
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<bool, NotNull> {
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<bool, Skip> {
         value.serialize(self)
     }
 
-    fn serialize_unit(self) -> Result<bool, NotNull> {
+    fn serialize_unit(self) -> Result<bool, Skip> {
         Ok(true)
     }
 
-    fn serialize_unit_struct(self, _: &'static str) -> Result<bool, NotNull> {
+    fn serialize_unit_struct(self, _: &'static str) -> Result<bool, Skip> {
         Ok(true)
     }
 
-    fn serialize_unit_variant(self, _: &'static str, _: u32, _: &'static str) -> Result<bool, NotNull> {
+    fn serialize_unit_variant(self, _: &'static str, _: u32, _: &'static str) -> Result<bool, Skip> {
         Ok(false)
     }
 
@@ -1054,7 +1286,7 @@ impl ser::Serializer for NullProbe {
         self,
         _: &'static str,
         value: &T,
-    ) -> Result<bool, NotNull> {
+    ) -> Result<bool, Skip> {
         value.serialize(self)
     }
 
@@ -1064,24 +1296,20 @@ impl ser::Serializer for NullProbe {
         _: u32,
         _: &'static str,
         _: &T,
-    ) -> Result<bool, NotNull> {
+    ) -> Result<bool, Skip> {
         Ok(false)
     }
 
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, NotNull> {
-        Err(NotNull)
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Skip> {
+        Err(Skip)
     }
 
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, NotNull> {
-        Err(NotNull)
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Skip> {
+        Err(Skip)
     }
 
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct, NotNull> {
-        Err(NotNull)
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct, Skip> {
+        Err(Skip)
     }
 
     fn serialize_tuple_variant(
@@ -1090,16 +1318,16 @@ impl ser::Serializer for NullProbe {
         _: u32,
         _: &'static str,
         _: usize,
-    ) -> Result<Self::SerializeTupleVariant, NotNull> {
-        Err(NotNull)
+    ) -> Result<Self::SerializeTupleVariant, Skip> {
+        Err(Skip)
     }
 
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, NotNull> {
-        Err(NotNull)
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Skip> {
+        Err(Skip)
     }
 
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, NotNull> {
-        Err(NotNull)
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, Skip> {
+        Err(Skip)
     }
 
     fn serialize_struct_variant(
@@ -1108,8 +1336,8 @@ impl ser::Serializer for NullProbe {
         _: u32,
         _: &'static str,
         _: usize,
-    ) -> Result<Self::SerializeStructVariant, NotNull> {
-        Err(NotNull)
+    ) -> Result<Self::SerializeStructVariant, Skip> {
+        Err(Skip)
     }
 }
 
