@@ -60,6 +60,11 @@ else
     echo "valgrind not installed: skipped"
 fi
 
+section "1. per-call cost: thread CPU time, SDK and baseline blocks alternating"
+rounds=41; $quick && rounds=11
+"$bin/percall" compare purge $rounds
+"$bin/percall" compare get $rounds
+
 section "2./3. purge batching and pagination"
 if [[ -f benches/benches/ext.rs ]]; then
     cargo bench -q -p cf-cache-benches --bench ext
@@ -69,6 +74,16 @@ fi
 
 section "4. regen"
 cargo bench -q -p cf-cache-benches --bench regen
+if command -v valgrind >/dev/null && ! $quick; then
+    echo "instructions in xtask::generate (callgrind; load-independent):"
+    for n in 1000 2000; do
+        valgrind --tool=callgrind --callgrind-out-file="$CARGO_TARGET_DIR/callgrind/regen-$n" \
+            "$bin/regen_once" "$n" >/dev/null 2>&1
+        callgrind_annotate --inclusive=yes "$CARGO_TARGET_DIR/callgrind/regen-$n" 2>/dev/null |
+            awk -v n="$n" '/xtask::generate_timed \[/ { gsub(",", "", $1); print "  " n " operations: " $1; exit }'
+    done | tee "$CARGO_TARGET_DIR/callgrind/regen.txt"
+    awk '{ v[NR] = $3 } END { printf "  growth 1,000 -> 2,000: %.2fx\n", v[2] / v[1] }' "$CARGO_TARGET_DIR/callgrind/regen.txt"
+fi
 echo "release binary, committed spec (\`xtask regen --check\`, 5 runs):"
 for _ in 1 2 3 4 5; do
     /usr/bin/env time -f '  %e s wall, %U s user, %M KiB peak' "$bin/xtask" regen --check >/dev/null
