@@ -12,8 +12,7 @@ pub struct Provenance<'a> {
 
 /// Renders `file` with prettyplease under the generated-file header; `module_doc` becomes the
 /// file's `//!` comment.
-pub fn render(file: &syn::File, provenance: &Provenance<'_>, module_doc: &str) -> String {
-    let mut file = file.clone();
+pub fn render(mut file: syn::File, provenance: &Provenance<'_>, module_doc: &str) -> String {
     file.attrs.insert(0, syn::parse_quote!(#![doc = #module_doc]));
     OneLinePerDoc.visit_file_mut(&mut file);
     format!(
@@ -48,9 +47,7 @@ impl VisitMut for OneLinePerDoc {
                             Some(c) if c != ' ' => format!(" {line}"),
                             _ => line.to_string(),
                         };
-                        let mut split = attr.clone();
-                        split.meta = syn::parse_quote!(doc = #line);
-                        out.push(split);
+                        out.push(with_doc_text(&attr, &line));
                     }
                 }
                 None => out.push(attr),
@@ -58,6 +55,19 @@ impl VisitMut for OneLinePerDoc {
         }
         *attrs = out;
     }
+}
+
+/// `attr` (a doc attribute) with its text replaced; built directly rather than parsed, as
+/// this runs once per doc line of every generated file.
+fn with_doc_text(attr: &syn::Attribute, text: &str) -> syn::Attribute {
+    let mut attr = attr.clone();
+    if let syn::Meta::NameValue(nv) = &mut attr.meta {
+        nv.value = syn::Expr::Lit(syn::ExprLit {
+            attrs: Vec::new(),
+            lit: syn::Lit::Str(syn::LitStr::new(text, proc_macro2::Span::call_site())),
+        });
+    }
+    attr
 }
 
 fn doc_text(attr: &syn::Attribute) -> Option<String> {

@@ -15,6 +15,8 @@ mod normalise;
 pub mod surface;
 pub mod write;
 
+use std::time::{Duration, Instant};
+
 pub use error::GenError;
 
 /// Default location of the spec, relative to the workspace root.
@@ -47,17 +49,45 @@ pub fn lower(bytes: &[u8], spec_name: &str) -> Result<(), GenError> {
     normalise::normalise(&spec).map(drop)
 }
 
+/// How long each stage of one [`generate_timed`] run took.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct StageTimes {
+    /// Bytes to a typed OpenAPI document.
+    pub load: Duration,
+    /// Lowering for progenitor and building our model.
+    pub normalise: Duration,
+    /// progenitor, typify and our emitters, to syntax trees.
+    pub emit: Duration,
+    /// Syntax trees to text.
+    pub format: Duration,
+}
+
 /// Generates every file from the spec `bytes`; `spec_name` is how the headers and error
 /// messages name the spec. Deterministic: the same bytes give the same files.
 pub fn generate(bytes: &[u8], spec_name: &str) -> Result<Vec<GeneratedFile>, GenError> {
+    generate_timed(bytes, spec_name).map(|(files, _)| files)
+}
+
+/// [`generate`], also reporting the time spent in each stage (for the regen benchmark).
+pub fn generate_timed(bytes: &[u8], spec_name: &str) -> Result<(Vec<GeneratedFile>, StageTimes), GenError> {
+    let mut times = StageTimes::default();
+    let mut started = Instant::now();
+    let mut lap = |slot: &mut Duration| {
+        let now = Instant::now();
+        *slot = now - started;
+        started = now;
+    };
     let spec = load::load(bytes, spec_name)?;
+    lap(&mut times.load);
     let normalised = normalise::normalise(&spec)?;
+    lap(&mut times.normalise);
     let emitted = emit::emit(&normalised, "cf_cache_types")?;
+    lap(&mut times.emit);
     let provenance = format::Provenance {
         spec_name: &spec.name,
         spec_sha256: &spec.sha256,
     };
-    let file = |path: &str, tree: &syn::File, doc: &str| GeneratedFile {
+    let file = |path: &str, tree: syn::File, doc: &str| GeneratedFile {
         path: path.to_string(),
         contents: format::render(tree, &provenance, doc),
     };
@@ -66,33 +96,35 @@ pub fn generate(bytes: &[u8], spec_name: &str) -> Result<Vec<GeneratedFile>, Gen
         pub(crate) mod raw;
         pub(crate) mod rules;
     };
-    Ok(vec![
+    let files = vec![
         file(
             CLIENT_MOD_FILE,
-            &modules,
+            modules,
             "Code generated from the spec; the hand-written runtime is everything outside this folder.",
         ),
         file(
             TYPES_FILE,
-            &emitted.types,
+            emitted.types,
             "Request and response models of the Cloudflare cache API.",
         ),
         file(
             RAW_CLIENT_FILE,
-            &emitted.raw_client,
+            emitted.raw_client,
             "Request building for every operation (progenitor output, trimmed). Private: the\n\
              public surface is `operations`, and behaviour lives in the runtime's hooks.",
         ),
         file(
             OPERATIONS_FILE,
-            &emitted.operations,
+            emitted.operations,
             "One method per API operation on `Client`, returning the decoded `result`.",
         ),
         file(
             RULES_FILE,
-            &emitted.rules,
+            emitted.rules,
             "What requests must satisfy, read from the spec's validation keywords. The\n\
              client checks every request against these before sending it.",
         ),
-    ])
+    ];
+    lap(&mut times.format);
+    Ok((files, times))
 }

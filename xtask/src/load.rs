@@ -27,25 +27,36 @@ pub fn load(bytes: &[u8], name: &str) -> Result<LoadedSpec> {
         )
     })?;
 
-    // Look at the version before the typed parse: a 3.1 document often fails the 3.0 model
-    // with a confusing message about some unrelated field.
-    let untyped: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| yaml_error(name, &e))?;
-    check_version(&untyped, name)?;
-    check_text_sizes(&untyped, "#", name)?;
+    // Only a document longer than the text limit can hold an over-long text; the untyped read
+    // that finds its place is paid for only then.
+    if text.len() > MAX_TEXT_LEN {
+        let untyped: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| yaml_error(name, &e))?;
+        check_version(untyped.get("openapi").and_then(serde_yaml::Value::as_str), name)?;
+        check_text_sizes(&untyped, "#", name)?;
+    }
 
     let deserializer = serde_yaml::Deserializer::from_str(text);
-    let openapi: OpenAPI = serde_path_to_error::deserialize(deserializer).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        let place = match inner.location() {
-            Some(loc) => format!("{name}:{}:{}", loc.line(), loc.column()),
-            None => name.to_string(),
-        };
-        GenError::at(
-            place,
-            format!("not a valid OpenAPI 3.0 document at `{path}`: {inner}"),
-        )
-    })?;
+    let openapi: OpenAPI = match serde_path_to_error::deserialize(deserializer) {
+        Ok(openapi) => openapi,
+        Err(e) => {
+            // Look at the version before reporting: a 3.1 document often fails the 3.0 model
+            // with a confusing message about some unrelated field. Only failures pay for this
+            // second, untyped read.
+            let untyped: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| yaml_error(name, &e))?;
+            check_version(untyped.get("openapi").and_then(serde_yaml::Value::as_str), name)?;
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            let place = match inner.location() {
+                Some(loc) => format!("{name}:{}:{}", loc.line(), loc.column()),
+                None => name.to_string(),
+            };
+            return Err(GenError::at(
+                place,
+                format!("not a valid OpenAPI 3.0 document at `{path}`: {inner}"),
+            ));
+        }
+    };
+    check_version(Some(&openapi.openapi), name)?;
 
     Ok(LoadedSpec {
         openapi,
@@ -62,8 +73,7 @@ fn yaml_error(name: &str, e: &serde_yaml::Error) -> GenError {
     GenError::at(place, format!("invalid YAML: {e}"))
 }
 
-fn check_version(doc: &serde_yaml::Value, name: &str) -> Result<()> {
-    let version = doc.get("openapi").and_then(serde_yaml::Value::as_str);
+fn check_version(version: Option<&str>, name: &str) -> Result<()> {
     match version {
         Some(v) if v.starts_with("3.0.") || v == "3.0" => Ok(()),
         Some(v) => Err(GenError::at(

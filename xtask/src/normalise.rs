@@ -70,7 +70,7 @@ pub fn normalise(spec: &LoadedSpec) -> Result<Normalised> {
 /// Every `$ref` must point inside the document, and no chain of pure references may loop.
 fn check_refs(doc: &Value, spec_name: &str) -> Result<()> {
     let mut refs = Vec::new();
-    collect_refs_with_place(doc, "#".to_string(), &mut refs);
+    collect_refs_with_place(doc, &mut "#".to_string(), &mut refs);
     for (place, target) in &refs {
         let mut seen = vec![target.clone()];
         let mut current = target.clone();
@@ -106,7 +106,10 @@ fn check_refs(doc: &Value, spec_name: &str) -> Result<()> {
     Ok(())
 }
 
-fn collect_refs_with_place(value: &Value, place: String, out: &mut Vec<(String, String)>) {
+/// Every `$ref` under `value` with the JSON pointer of the object holding it; `place` is the
+/// pointer of `value` (extended and restored while walking, so only found refs allocate).
+fn collect_refs_with_place(value: &Value, place: &mut String, out: &mut Vec<(String, String)>) {
+    let root = place.len();
     match value {
         Value::Object(map) => {
             for (key, child) in map {
@@ -114,13 +117,21 @@ fn collect_refs_with_place(value: &Value, place: String, out: &mut Vec<(String, 
                     ("$ref", Value::String(target)) => out.push((place.clone(), target.clone())),
                     // Examples are data, not schema: a `$ref` key inside one is just a field.
                     ("example" | "examples", _) => {}
-                    _ => collect_refs_with_place(child, format!("{place}/{}", escape(key)), out),
+                    _ => {
+                        place.push('/');
+                        place.push_str(&escape(key));
+                        collect_refs_with_place(child, place, out);
+                        place.truncate(root);
+                    }
                 }
             }
         }
         Value::Array(items) => {
             for (i, child) in items.iter().enumerate() {
-                collect_refs_with_place(child, format!("{place}/{i}"), out);
+                place.push('/');
+                place.push_str(&i.to_string());
+                collect_refs_with_place(child, place, out);
+                place.truncate(root);
             }
         }
         _ => {}
@@ -253,9 +264,9 @@ impl<'a> Normaliser<'a> {
         // Rules are read before pruning and lifting: both remove what they need.
         let mut rules = self.request_rules(&operations)?;
         self.prune_unreachable(&paths, &operations, &unions);
+        let union_names: BTreeSet<&str> = unions.iter().map(|u| u.name.as_str()).collect();
         for rule in &mut rules {
-            rule.has_type =
-                self.schemas.contains_key(&rule.name) || unions.iter().any(|u| u.name == rule.name);
+            rule.has_type = self.schemas.contains_key(&rule.name) || union_names.contains(rule.name.as_str());
         }
         for union in &unions {
             // typify never emits a replaced type, but it still reads the schema: a placeholder
@@ -723,30 +734,40 @@ impl<'a> Normaliser<'a> {
     /// components named after where they sit (`ReserveClearStatus.state` -> `ReserveClearStatusState`).
     fn hoist_string_enums(&mut self) -> Vec<StringEnum> {
         let mut enums = Vec::new();
-        let mut i = 0;
-        // Hoisting appends components; the index walk visits those too.
-        while i < self.schemas.len() {
-            let Some((name, schema)) = self.schemas.iter().nth(i).map(|(k, v)| (k.clone(), v.clone())) else {
-                break;
+        // Components are visited in name order, so when two hoisted enums want one name the
+        // suffixes (`wanted2`, ...) go the same way on every run.
+        let names: Vec<String> = self.schemas.keys().cloned().collect();
+        for name in names {
+            let Some(slot) = self.schemas.get_mut(&name) else {
+                continue;
             };
-            i += 1;
-            if let Some(values) = string_enum_values(&schema) {
+            if let Some(values) = string_enum_values(slot) {
                 enums.push(StringEnum {
-                    description: description_of(&schema),
+                    description: description_of(slot),
                     name,
                     values,
                 });
                 continue;
             }
-            let mut schema = schema;
+            // Taken out (its name stays taken) so hoisting can insert beside it.
+            let mut schema = std::mem::take(slot);
             let mut found = Vec::new();
             hoist_inline_enums(&mut schema, &name, true, &mut found);
             for (wanted, enum_schema, slot) in found {
+                let description = description_of(&enum_schema);
+                let values = string_enum_values(&enum_schema).unwrap_or_default();
                 let hoisted = self.insert_unique(wanted, enum_schema);
                 set_slot(&mut schema, &slot, &hoisted);
+                enums.push(StringEnum {
+                    description,
+                    name: hoisted,
+                    values,
+                });
             }
             self.schemas.insert(name, schema);
         }
+        // The order the types file lists them in.
+        enums.sort_by(|a, b| a.name.cmp(&b.name));
         enums
     }
 

@@ -3,7 +3,6 @@
 //! decoding and path checks without a network.
 
 use bytes::Bytes;
-use progenitor_client::ResponseValue;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::Error;
@@ -41,7 +40,7 @@ pub fn decode_all(status: u16, headers: &[(&str, &[u8])], body: &[u8]) -> Vec<Ou
         let response = reqwest::Response::from(response);
         // What the raw client does with every response it receives.
         if response.status().is_success() {
-            Ok(ResponseValue::stream(response))
+            Ok(response)
         } else {
             Err(progenitor_client::Error::UnexpectedResponse(response))
         }

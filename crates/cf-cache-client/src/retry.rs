@@ -9,7 +9,7 @@
 use std::time::{Duration, SystemTime};
 
 use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName};
 
 use crate::runtime::decode::retry_after;
 
@@ -107,7 +107,7 @@ impl RetryPolicy {
             // a purge that went through would be sent again.
             Outcome::Response(status, _) if status.is_success() => return Verdict::Done,
             Outcome::Response(status, headers) => {
-                let wanted = match header_text(headers, "x-should-retry") {
+                let wanted = match header_text(headers, &X_SHOULD_RETRY) {
                     Some(v) if v.eq_ignore_ascii_case("true") => true,
                     Some(v) if v.eq_ignore_ascii_case("false") => false,
                     _ => retryable_status(status),
@@ -174,7 +174,10 @@ fn status_reason(status: StatusCode) -> &'static str {
     }
 }
 
-fn header_text<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+/// A constant name: looking it up skips parsing a header name on every response.
+const X_SHOULD_RETRY: HeaderName = HeaderName::from_static("x-should-retry");
+
+fn header_text<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<&'h str> {
     headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim)
 }
 

@@ -12,7 +12,7 @@ use quote::{format_ident, quote};
 use crate::constraints::CHECKED_FORMATS;
 use crate::constraints::named_in;
 use crate::error::{GenError, Result};
-use crate::model::{ApiModel, Operation, Rule};
+use crate::model::{ApiModel, NamedRule, Operation, Rule};
 
 /// Where the façade finds each operation's rules: `None` when nothing needs checking.
 #[derive(Default)]
@@ -131,9 +131,10 @@ fn used_components<'m>(model: &'m ApiModel, out: &Emitter<'_>) -> BTreeSet<&'m s
             named_in(body, &mut pending);
         }
     }
+    let by_name: BTreeMap<&str, &'m NamedRule> = model.rules.iter().map(|r| (r.name.as_str(), r)).collect();
     let mut used = BTreeSet::new();
     while let Some(name) = pending.pop() {
-        let Some(rule) = model.rules.iter().find(|r| r.name == name) else {
+        let Some(rule) = by_name.get(name.as_str()) else {
             continue;
         };
         if used.insert(rule.name.as_str()) {

@@ -19,7 +19,9 @@ pub fn emit(typify_items: Vec<syn::Item>, model: &ApiModel) -> Result<syn::File>
     for u in &model.unions {
         items.extend(parse_items(union(u, &types_path), &u.name)?);
     }
-    let mut file = syn::parse_quote!(#(#items)*);
+    // Items straight into an empty file: no round trip through tokens and the parser.
+    let mut file: syn::File = syn::parse_quote!();
+    file.items = items;
     docs::fill_missing(&mut file);
     Ok(file)
 }

@@ -70,7 +70,7 @@ impl Client {
     pub async fn get_cache_reserve<'a>(
         &'a self,
         zone_id: &'a str,
-    ) -> Result<ResponseValue<ByteStream>, Error<()>> {
+    ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
             "{}/zones/{}/cache/cache_reserve", self.baseurl, encode_path(& zone_id
             .to_string()),
@@ -85,7 +85,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => Ok(ResponseValue::stream(response)),
+            200..=299 => Ok(response),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -106,7 +106,7 @@ impl Client {
         &'a self,
         zone_id: &'a str,
         body: &'a types::CacheReserveUpdate,
-    ) -> Result<ResponseValue<ByteStream>, Error<()>> {
+    ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
             "{}/zones/{}/cache/cache_reserve", self.baseurl, encode_path(& zone_id
             .to_string()),
@@ -121,7 +121,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => Ok(ResponseValue::stream(response)),
+            200..=299 => Ok(response),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -140,7 +140,7 @@ impl Client {
     pub async fn get_cache_reserve_clear<'a>(
         &'a self,
         zone_id: &'a str,
-    ) -> Result<ResponseValue<ByteStream>, Error<()>> {
+    ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
             "{}/zones/{}/cache/cache_reserve_clear", self.baseurl, encode_path(& zone_id
             .to_string()),
@@ -155,7 +155,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => Ok(ResponseValue::stream(response)),
+            200..=299 => Ok(response),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -177,7 +177,7 @@ impl Client {
         &'a self,
         zone_id: &'a str,
         body: &'a types::ReserveClearRequest,
-    ) -> Result<ResponseValue<ByteStream>, Error<()>> {
+    ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
             "{}/zones/{}/cache/cache_reserve_clear", self.baseurl, encode_path(& zone_id
             .to_string()),
@@ -192,7 +192,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => Ok(ResponseValue::stream(response)),
+            200..=299 => Ok(response),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -210,7 +210,7 @@ impl Client {
     pub async fn get_regional_tiered_cache<'a>(
         &'a self,
         zone_id: &'a str,
-    ) -> Result<ResponseValue<ByteStream>, Error<()>> {
+    ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
             "{}/zones/{}/cache/regional_tiered_cache", self.baseurl, encode_path(&
             zone_id.to_string()),
@@ -225,7 +225,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => Ok(ResponseValue::stream(response)),
+            200..=299 => Ok(response),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -242,7 +242,7 @@ impl Client {
         &'a self,
         zone_id: &'a str,
         body: &'a types::RegionalTieredCacheUpdate,
-    ) -> Result<ResponseValue<ByteStream>, Error<()>> {
+    ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
             "{}/zones/{}/cache/regional_tiered_cache", self.baseurl, encode_path(&
             zone_id.to_string()),
@@ -257,7 +257,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => Ok(ResponseValue::stream(response)),
+            200..=299 => Ok(response),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -275,7 +275,7 @@ impl Client {
     pub async fn get_smart_tiered_cache<'a>(
         &'a self,
         zone_id: &'a str,
-    ) -> Result<ResponseValue<ByteStream>, Error<()>> {
+    ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
             "{}/zones/{}/cache/tiered_cache_smart_topology_enable", self.baseurl,
             encode_path(& zone_id.to_string()),
@@ -290,7 +290,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => Ok(ResponseValue::stream(response)),
+            200..=299 => Ok(response),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -310,7 +310,7 @@ impl Client {
         &'a self,
         zone_id: &'a str,
         body: &'a types::SmartTieredCacheUpdate,
-    ) -> Result<ResponseValue<ByteStream>, Error<()>> {
+    ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
             "{}/zones/{}/cache/tiered_cache_smart_topology_enable", self.baseurl,
             encode_path(& zone_id.to_string()),
@@ -325,7 +325,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => Ok(ResponseValue::stream(response)),
+            200..=299 => Ok(response),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -342,7 +342,7 @@ impl Client {
     pub async fn delete_smart_tiered_cache<'a>(
         &'a self,
         zone_id: &'a str,
-    ) -> Result<ResponseValue<ByteStream>, Error<()>> {
+    ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
             "{}/zones/{}/cache/tiered_cache_smart_topology_enable", self.baseurl,
             encode_path(& zone_id.to_string()),
@@ -357,7 +357,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => Ok(ResponseValue::stream(response)),
+            200..=299 => Ok(response),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -374,7 +374,7 @@ impl Client {
         &'a self,
         zone_id: &'a str,
         body: &'a types::SmartTieredCacheUpdate,
-    ) -> Result<ResponseValue<ByteStream>, Error<()>> {
+    ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
             "{}/zones/{}/cache/tiered_cache_smart_topology_enable", self.baseurl,
             encode_path(& zone_id.to_string()),
@@ -389,7 +389,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => Ok(ResponseValue::stream(response)),
+            200..=299 => Ok(response),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -408,7 +408,7 @@ impl Client {
     pub async fn get_variants<'a>(
         &'a self,
         zone_id: &'a str,
-    ) -> Result<ResponseValue<ByteStream>, Error<()>> {
+    ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
             "{}/zones/{}/cache/variants", self.baseurl, encode_path(& zone_id
             .to_string()),
@@ -423,7 +423,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => Ok(ResponseValue::stream(response)),
+            200..=299 => Ok(response),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -440,7 +440,7 @@ impl Client {
     pub async fn delete_variants<'a>(
         &'a self,
         zone_id: &'a str,
-    ) -> Result<ResponseValue<ByteStream>, Error<()>> {
+    ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
             "{}/zones/{}/cache/variants", self.baseurl, encode_path(& zone_id
             .to_string()),
@@ -455,7 +455,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => Ok(ResponseValue::stream(response)),
+            200..=299 => Ok(response),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -475,7 +475,7 @@ impl Client {
         &'a self,
         zone_id: &'a str,
         body: &'a types::VariantsUpdate,
-    ) -> Result<ResponseValue<ByteStream>, Error<()>> {
+    ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
             "{}/zones/{}/cache/variants", self.baseurl, encode_path(& zone_id
             .to_string()),
@@ -490,7 +490,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => Ok(ResponseValue::stream(response)),
+            200..=299 => Ok(response),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -513,7 +513,7 @@ impl Client {
         zone_id: &'a str,
         environment_id: &'a str,
         body: &'a ::cf_cache_types::PurgeRequest,
-    ) -> Result<ResponseValue<ByteStream>, Error<()>> {
+    ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
             "{}/zones/{}/environments/{}/invalidate_cache", self.baseurl, encode_path(&
             zone_id.to_string()), encode_path(& environment_id.to_string()),
@@ -528,7 +528,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => Ok(ResponseValue::stream(response)),
+            200..=299 => Ok(response),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -551,7 +551,7 @@ impl Client {
         zone_id: &'a str,
         environment_id: &'a str,
         body: &'a ::cf_cache_types::PurgeRequest,
-    ) -> Result<ResponseValue<ByteStream>, Error<()>> {
+    ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
             "{}/zones/{}/environments/{}/purge_cache", self.baseurl, encode_path(&
             zone_id.to_string()), encode_path(& environment_id.to_string()),
@@ -566,7 +566,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => Ok(ResponseValue::stream(response)),
+            200..=299 => Ok(response),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -588,7 +588,7 @@ impl Client {
         &'a self,
         zone_id: &'a str,
         body: &'a ::cf_cache_types::PurgeRequest,
-    ) -> Result<ResponseValue<ByteStream>, Error<()>> {
+    ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
             "{}/zones/{}/invalidate_cache", self.baseurl, encode_path(& zone_id
             .to_string()),
@@ -603,7 +603,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => Ok(ResponseValue::stream(response)),
+            200..=299 => Ok(response),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -625,7 +625,7 @@ impl Client {
         zone_id: &'a str,
         page: Option<i64>,
         per_page: Option<i64>,
-    ) -> Result<ResponseValue<ByteStream>, Error<()>> {
+    ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
             "{}/zones/{}/origin/cloud_regions", self.baseurl, encode_path(& zone_id
             .to_string()),
@@ -645,7 +645,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => Ok(ResponseValue::stream(response)),
+            200..=299 => Ok(response),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -668,7 +668,7 @@ impl Client {
         &'a self,
         zone_id: &'a str,
         body: &'a types::OriginCloudRegionBatchUpsertRequest,
-    ) -> Result<ResponseValue<ByteStream>, Error<()>> {
+    ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
             "{}/zones/{}/origin/cloud_regions/batch", self.baseurl, encode_path(& zone_id
             .to_string()),
@@ -683,7 +683,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => Ok(ResponseValue::stream(response)),
+            200..=299 => Ok(response),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -704,7 +704,7 @@ impl Client {
         &'a self,
         zone_id: &'a str,
         body: &'a types::OriginCloudRegionBatchDeleteRequest,
-    ) -> Result<ResponseValue<ByteStream>, Error<()>> {
+    ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
             "{}/zones/{}/origin/cloud_regions/batch", self.baseurl, encode_path(& zone_id
             .to_string()),
@@ -719,7 +719,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => Ok(ResponseValue::stream(response)),
+            200..=299 => Ok(response),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -739,7 +739,7 @@ impl Client {
     pub async fn list_supported_origin_cloud_regions<'a>(
         &'a self,
         zone_id: &'a str,
-    ) -> Result<ResponseValue<ByteStream>, Error<()>> {
+    ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
             "{}/zones/{}/origin/cloud_regions/supported_regions", self.baseurl,
             encode_path(& zone_id.to_string()),
@@ -754,7 +754,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => Ok(ResponseValue::stream(response)),
+            200..=299 => Ok(response),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -776,7 +776,7 @@ impl Client {
         &'a self,
         zone_id: &'a str,
         origin_ip: &'a ::std::net::IpAddr,
-    ) -> Result<ResponseValue<ByteStream>, Error<()>> {
+    ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
             "{}/zones/{}/origin/cloud_regions/{}", self.baseurl, encode_path(& zone_id
             .to_string()), encode_path(& origin_ip.to_string()),
@@ -791,7 +791,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => Ok(ResponseValue::stream(response)),
+            200..=299 => Ok(response),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -818,7 +818,7 @@ impl Client {
         zone_id: &'a str,
         origin_ip: &'a ::std::net::IpAddr,
         body: &'a types::OriginCloudRegionRequest,
-    ) -> Result<ResponseValue<ByteStream>, Error<()>> {
+    ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
             "{}/zones/{}/origin/cloud_regions/{}", self.baseurl, encode_path(& zone_id
             .to_string()), encode_path(& origin_ip.to_string()),
@@ -833,7 +833,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => Ok(ResponseValue::stream(response)),
+            200..=299 => Ok(response),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -855,7 +855,7 @@ impl Client {
         &'a self,
         zone_id: &'a str,
         origin_ip: &'a ::std::net::IpAddr,
-    ) -> Result<ResponseValue<ByteStream>, Error<()>> {
+    ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
             "{}/zones/{}/origin/cloud_regions/{}", self.baseurl, encode_path(& zone_id
             .to_string()), encode_path(& origin_ip.to_string()),
@@ -870,7 +870,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => Ok(ResponseValue::stream(response)),
+            200..=299 => Ok(response),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -901,7 +901,7 @@ impl Client {
         &'a self,
         zone_id: &'a str,
         body: &'a ::cf_cache_types::PurgeRequest,
-    ) -> Result<ResponseValue<ByteStream>, Error<()>> {
+    ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
             "{}/zones/{}/purge_cache", self.baseurl, encode_path(& zone_id.to_string()),
         );
@@ -915,7 +915,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => Ok(ResponseValue::stream(response)),
+            200..=299 => Ok(response),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -932,7 +932,7 @@ impl Client {
     pub async fn get_smart_shield_cache_reserve_clear<'a>(
         &'a self,
         zone_id: &'a str,
-    ) -> Result<ResponseValue<ByteStream>, Error<()>> {
+    ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
             "{}/zones/{}/smart_shield/cache_reserve_clear", self.baseurl, encode_path(&
             zone_id.to_string()),
@@ -947,7 +947,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => Ok(ResponseValue::stream(response)),
+            200..=299 => Ok(response),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -967,7 +967,7 @@ impl Client {
         &'a self,
         zone_id: &'a str,
         body: &'a types::ReserveClearRequest,
-    ) -> Result<ResponseValue<ByteStream>, Error<()>> {
+    ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
             "{}/zones/{}/smart_shield/cache_reserve_clear", self.baseurl, encode_path(&
             zone_id.to_string()),
@@ -982,7 +982,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200..=299 => Ok(ResponseValue::stream(response)),
+            200..=299 => Ok(response),
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }

@@ -5,10 +5,8 @@
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use futures::TryStreamExt;
-use progenitor_client::{ByteStream, ResponseValue};
 use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 
 use crate::envelope::{Envelope, Failure, Page};
@@ -17,10 +15,12 @@ use crate::error::{
 };
 
 /// What a raw operation method returns.
-pub(crate) type Raw = std::result::Result<ResponseValue<ByteStream>, progenitor_client::Error<()>>;
+/// A 2xx arrives as the response itself, its body already in memory (the retry loop reads
+/// every body); anything else as progenitor's `UnexpectedResponse`.
+pub(crate) type Raw = std::result::Result<reqwest::Response, progenitor_client::Error<()>>;
 
 /// The header carrying a server wait in milliseconds; the retry loop also writes it.
-pub(crate) const RETRY_AFTER_MS: &str = "retry-after-ms";
+pub(crate) const RETRY_AFTER_MS: HeaderName = HeaderName::from_static("retry-after-ms");
 
 /// Error codes that mean "slow down": the global limit and the purge limit.
 const RATE_LIMIT_CODES: [i64; 2] = [971, 1134];
@@ -114,10 +114,13 @@ fn decode_error(body: &Body, e: &serde_json::Error) -> Error {
 /// Reads a 2xx body whole; turns everything else into the matching error.
 async fn read(raw: Raw) -> Result<Body> {
     match raw {
-        Ok(value) => {
-            let status = value.status().as_u16();
-            let headers = value.headers().clone();
-            let bytes = collect(value.into_inner()).await?;
+        Ok(mut response) => {
+            let status = response.status().as_u16();
+            let headers = std::mem::take(response.headers_mut());
+            let bytes = response
+                .bytes()
+                .await
+                .map_err(|e| Error::Transport(TransportError::new(e)))?;
             Ok(Body {
                 status,
                 headers,
@@ -138,18 +141,6 @@ async fn read(raw: Raw) -> Result<Body> {
             reason: other.to_string(),
         })),
     }
-}
-
-async fn collect(stream: ByteStream) -> Result<Bytes> {
-    let chunks: Vec<Bytes> = stream
-        .into_inner()
-        .try_collect()
-        .await
-        .map_err(|e| Error::Transport(TransportError::new(e)))?;
-    Ok(match chunks.len() {
-        1 => chunks.into_iter().next().unwrap_or_default(),
-        _ => chunks.concat().into(),
-    })
 }
 
 /// A non-2xx response: the failure envelope if there is one, otherwise status and snippet.
@@ -216,14 +207,15 @@ fn refusal(
 
 /// The wait a response asks for: `retry-after-ms`, else `retry-after` as seconds or an HTTP date.
 pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
-    if let Some(ms) = text(RETRY_AFTER_MS).and_then(|v| v.parse::<f64>().ok())
+    // Constant names: every response is looked at, and a `&str` name is parsed per lookup.
+    let text = |name: &HeaderName| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    if let Some(ms) = text(&RETRY_AFTER_MS).and_then(|v| v.parse::<f64>().ok())
         && ms.is_finite()
         && ms >= 0.0
     {
         return Some(seconds(ms / 1000.0));
     }
-    let value = text("retry-after")?;
+    let value = text(&RETRY_AFTER)?;
     if let Ok(secs) = value.parse::<f64>() {
         return (secs.is_finite() && secs >= 0.0).then(|| seconds(secs));
     }

@@ -2,7 +2,8 @@
 //! touches every request, so generated code never changes when behaviour does.
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::header::{ACCEPT, HeaderValue, USER_AGENT};
+use reqwest::ResponseBuilderExt;
+use reqwest::header::{ACCEPT, HeaderName, HeaderValue, USER_AGENT};
 use tracing::Instrument;
 
 use crate::generated::operations::route;
@@ -68,7 +69,9 @@ impl ClientHooks<Runtime> for raw::Client {
             let now = clock.now();
             let verdict = match &outcome {
                 Ok(response) => {
-                    record(&span, response);
+                    if !span.is_disabled() {
+                        record(&span, response);
+                    }
                     policy.decide(
                         Outcome::Response(response.status(), response.headers()),
                         retries_done,
@@ -117,26 +120,34 @@ impl ClientHooks<Runtime> for raw::Client {
 }
 
 /// One exchange, body included, returned as a response whose body is already in memory.
+/// The headers move across rather than being copied, and the URL is carried over (without
+/// it reqwest would parse a placeholder URL for every response).
 async fn attempt(client: &reqwest::Client, request: reqwest::Request) -> reqwest::Result<reqwest::Response> {
-    let response = client.execute(request).await?;
+    let mut response = client.execute(request).await?;
     let status = response.status();
     let version = response.version();
-    let headers = response.headers().clone();
+    let headers = std::mem::take(response.headers_mut());
+    let url = response.url().clone();
     let body = response.bytes().await?;
-    let mut buffered = http::Response::new(body);
+    // Setting only the URL cannot fail; if it did, the response would merely lack it.
+    let head = http::Response::builder().url(url).body(()).unwrap_or_default();
+    let mut buffered = head.map(|()| body);
     *buffered.status_mut() = status;
     *buffered.version_mut() = version;
     *buffered.headers_mut() = headers;
     Ok(reqwest::Response::from(buffered))
 }
 
+const CF_RAY: HeaderName = HeaderName::from_static("cf-ray");
+const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
+
 fn record(span: &tracing::Span, response: &reqwest::Response) {
     span.record("status", response.status().as_u16());
-    let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok());
-    if let Some(ray) = header("cf-ray") {
+    let header = |name: &HeaderName| response.headers().get(name).and_then(|v| v.to_str().ok());
+    if let Some(ray) = header(&CF_RAY) {
         span.record("cf_ray", ray);
     }
-    if let Some(limit) = header("ratelimit") {
+    if let Some(limit) = header(&RATELIMIT) {
         span.record("ratelimit", limit);
     }
 }

@@ -46,18 +46,17 @@ pub fn check_against<T: Serialize + ?Sized>(
     value: &T,
     rule: &Rule,
 ) -> Result<(), InvalidRequest> {
-    if matches!(rule, Rule::Any) {
-        return Ok(());
+    match walk::check(rule, value, walk::Place::Root(field)) {
+        Ok(()) => Ok(()),
+        Err(walk::Stop::Refused(v)) => Err(InvalidRequest {
+            field: v.field,
+            reason: v.reason,
+        }),
+        Err(walk::Stop::Json(e)) => Err(InvalidRequest {
+            field: field.to_string(),
+            reason: format!("cannot be written as JSON: {e}"),
+        }),
     }
-    let json = serde_json::to_value(value).map_err(|e| InvalidRequest {
-        field: field.to_string(),
-        reason: format!("cannot be written as JSON: {e}"),
-    })?;
-    let mut place = field.to_string();
-    walk::walk(rule, &json, &mut place).map_err(|v| InvalidRequest {
-        field: v.field,
-        reason: v.reason,
-    })
 }
 
 /// The generated operations' check of a request body.

@@ -20,10 +20,25 @@ pub(super) fn segment(field: &str, value: &str) -> Result<(), Error> {
             "{value:?} is not an identifier (it would change the request path)"
         ));
     }
-    if let Some(c) = value
-        .chars()
-        .find(|c| matches!(c, '/' | '\\' | '?' | '#') || c.is_control() || c.is_whitespace())
-    {
+    let splits = |c: char| matches!(c, '/' | '\\' | '?' | '#');
+    // The usual all-ASCII id is scanned byte by byte: there, whitespace and control
+    // characters are exactly the bytes up to the space, and DEL.
+    let plain = value.bytes().fold(true, |ok, b| {
+        ok & (b > b' ') & (b < 0x7f) & !matches!(b, b'/' | b'\\' | b'?' | b'#')
+    });
+    let found = if plain {
+        None
+    } else if value.is_ascii() {
+        value
+            .bytes()
+            .map(char::from)
+            .find(|c| splits(*c) || *c <= ' ' || *c == '\x7f')
+    } else {
+        value
+            .chars()
+            .find(|c| splits(*c) || c.is_control() || c.is_whitespace())
+    };
+    if let Some(c) = found {
         return refuse(format!(
             "contains {c:?}, which cannot appear in a path identifier"
         ));
