@@ -2,15 +2,25 @@
 # Runs every benchmark of the workspace and prints the figures BENCHMARKS.md reports:
 #   1. per-call cost, SDK vs hand-written reqwest (criterion: thread CPU time and wall time;
 #      callgrind: instructions per call),
-#   2./3. purge batching and pagination (when cf-cache-ext provides them),
+#   2./3. purge batching and pagination through cf-cache-ext vs hand-written loops,
 #   4. regen time on the committed spec and on synthetic 250/1,000/2,000-operation specs,
 #   5. generated code size and `cargo check` time of the generated crates.
-# Usage: benches/run-all.sh [--quick]   (--quick: shorter criterion runs, fewer callgrind calls)
+# Usage: benches/run-all.sh [--quick] [percall|ext|regen|codegen ...]
+#   --quick: shorter criterion runs, fewer callgrind calls, no regen instruction counts;
+#   names: run only those parts (default: all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 quick=false
-[[ "${1:-}" == "--quick" ]] && quick=true
+parts=()
+for arg in "$@"; do
+    case "$arg" in
+        --quick) quick=true ;;
+        percall | ext | regen | codegen) parts+=("$arg") ;;
+        *) echo "unknown argument: $arg" >&2; exit 2 ;;
+    esac
+done
+want() { [[ ${#parts[@]} -eq 0 || " ${parts[*]} " == *" $1 "* ]]; }
 
 section() { printf '\n=== %s (load average: %s)\n' "$1" "$(cut -d' ' -f1-3 /proc/loadavg)"; }
 
@@ -22,6 +32,7 @@ cargo build --release -q -p cf-cache-benches --bins
 cargo build --release -q -p xtask
 bin="$CARGO_TARGET_DIR/release"
 
+if want percall; then
 section "1. per-call cost: criterion (thread CPU time and wall time)"
 criterion_args=()
 $quick && criterion_args=(--warm-up-time 1 --measurement-time 3)
@@ -65,22 +76,25 @@ rounds=41; $quick && rounds=11
 "$bin/percall" compare purge $rounds
 "$bin/percall" compare get $rounds
 
-section "2./3. purge batching and pagination"
-if [[ -f benches/benches/ext.rs ]]; then
-    cargo bench -q -p cf-cache-benches --bench ext
-else
-    echo "not measured: cf-cache-ext's PurgeBatcher and page streams are not on this branch yet"
 fi
 
+if want ext; then
+section "2./3. purge batching and pagination"
+cargo bench -q -p cf-cache-benches --bench ext
+
+fi
+
+if want regen; then
 section "4. regen"
 cargo bench -q -p cf-cache-benches --bench regen
 if command -v valgrind >/dev/null && ! $quick; then
+    mkdir -p "$CARGO_TARGET_DIR/callgrind"
     echo "instructions in xtask::generate (callgrind; load-independent):"
     for n in 1000 2000; do
         valgrind --tool=callgrind --callgrind-out-file="$CARGO_TARGET_DIR/callgrind/regen-$n" \
             "$bin/regen_once" "$n" >/dev/null 2>&1
         callgrind_annotate --inclusive=yes "$CARGO_TARGET_DIR/callgrind/regen-$n" 2>/dev/null |
-            awk -v n="$n" '/xtask::generate_timed \[/ { gsub(",", "", $1); print "  " n " operations: " $1; exit }'
+            awk -v n="$n" '/xtask::generate_timed \[/ && !done { gsub(",", "", $1); print "  " n " operations: " $1; done = 1 }'
     done | tee "$CARGO_TARGET_DIR/callgrind/regen.txt"
     awk '{ v[NR] = $3 } END { printf "  growth 1,000 -> 2,000: %.2fx\n", v[2] / v[1] }' "$CARGO_TARGET_DIR/callgrind/regen.txt"
 fi
@@ -89,6 +103,9 @@ for _ in 1 2 3 4 5; do
     /usr/bin/env time -f '  %e s wall, %U s user, %M KiB peak' "$bin/xtask" regen --check >/dev/null
 done
 
+fi
+
+if want codegen; then
 section "5. generated code: lines"
 for f in crates/cf-cache-types/src/generated.rs crates/cf-cache-client/src/generated/*.rs; do
     printf '  %6d  %s\n' "$(wc -l <"$f")" "$f"
@@ -109,3 +126,4 @@ printf '  cf-cache-types alone (dependencies already checked):   %6.1f s\n' "$ty
 printf '  cf-cache-client alone (types already checked):         %6.1f s\n' "$client"
 printf '  so the dependencies take about:                        %6.1f s\n' "$(echo "$all - $types - $client" | bc)"
 rm -rf "$check_dir"
+fi

@@ -1,14 +1,17 @@
 //! `ratios [CRITERION_DIR]`: reads criterion's results (default `target/criterion`) and prints,
-//! for every group with a `cf_cache` and a `baseline` benchmark, both medians and their ratio.
+//! for every group with a `cf_cache` and a `baseline` benchmark, both estimates (criterion's
+//! headline figure: the slope of its linear sampling, else the mean) and their ratio.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// The median estimate (ns, or the measurement's unit) of one benchmark, if it has run.
-fn median(dir: &Path) -> Option<f64> {
+/// The time per iteration (ns, or the measurement's unit) of one benchmark, if it has run.
+fn estimate(dir: &Path) -> Option<f64> {
     let text = std::fs::read_to_string(dir.join("new/estimates.json")).ok()?;
     let estimates: serde_json::Value = serde_json::from_str(&text).ok()?;
-    estimates.pointer("/median/point_estimate")?.as_f64()
+    ["/slope/point_estimate", "/mean/point_estimate"]
+        .iter()
+        .find_map(|at| estimates.pointer(at).and_then(serde_json::Value::as_f64))
 }
 
 fn main() -> ExitCode {
@@ -27,11 +30,13 @@ fn main() -> ExitCode {
     groups.sort();
     println!(
         "{:<32} {:>14} {:>14} {:>8}",
-        "group (median)", "cf_cache", "baseline", "ratio"
+        "group", "cf_cache", "baseline", "ratio"
     );
     for group in groups {
-        let (Some(sdk), Some(raw)) = (median(&group.join("cf_cache")), median(&group.join("baseline")))
-        else {
+        let (Some(sdk), Some(raw)) = (
+            estimate(&group.join("cf_cache")),
+            estimate(&group.join("baseline")),
+        ) else {
             continue;
         };
         let name = group
