@@ -3,7 +3,7 @@
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::ResponseBuilderExt;
-use reqwest::header::{ACCEPT, HeaderName, HeaderValue, USER_AGENT};
+use reqwest::header::{ACCEPT, HeaderName, HeaderValue, RETRY_AFTER, USER_AGENT};
 use tracing::Instrument;
 
 use crate::generated::operations::route;
@@ -65,7 +65,13 @@ impl ClientHooks<Runtime> for raw::Client {
                 cf_ray = tracing::field::Empty,
                 ratelimit = tracing::field::Empty,
             );
-            let outcome = attempt(self.client(), request).instrument(span.clone()).await;
+            // With no subscriber listening, entering and leaving a disabled span on every poll
+            // is pure cost.
+            let outcome = if span.is_disabled() {
+                attempt(self.client(), request).await
+            } else {
+                attempt(self.client(), request).instrument(span.clone()).await
+            };
             let now = clock.now();
             let verdict = match &outcome {
                 Ok(response) => {
@@ -95,7 +101,13 @@ impl ClientHooks<Runtime> for raw::Client {
                 (verdict, _) => {
                     let too_long = verdict == Verdict::WaitTooLong;
                     return outcome.map(|mut response| {
-                        let wait = retry_after(response.headers(), now);
+                        // Only `retry-after` can hold a date to read on the client's clock; a
+                        // response without it (nearly every success) needs no rewriting.
+                        let wait = if response.headers().contains_key(RETRY_AFTER) {
+                            retry_after(response.headers(), now)
+                        } else {
+                            None
+                        };
                         if too_long {
                             tracing::debug!(
                                 parent: &span,

@@ -54,7 +54,7 @@ pub fn check_against<T: Serialize + ?Sized>(
         }),
         Err(walk::Stop::Json(e)) => Err(InvalidRequest {
             field: field.to_string(),
-            reason: format!("cannot be written as JSON: {e}"),
+            reason: format!("cannot be written as JSON: {}", *e),
         }),
     }
 }

@@ -31,13 +31,14 @@ pub(super) struct Violation {
     pub shape: bool,
 }
 
-/// Why a check stopped.
+/// Why a check stopped. Boxed, so that `Result<(), Stop>` fits in two registers: it is
+/// returned once per value checked, nearly always as `Ok`.
 #[derive(Debug)]
 pub(super) enum Stop {
     /// The value breaks a rule.
-    Refused(Violation),
+    Refused(Box<Violation>),
     /// The value cannot be written as JSON at all (its `Serialize` impl failed).
-    Json(String),
+    Json(Box<String>),
 }
 
 impl Display for Stop {
@@ -53,7 +54,7 @@ impl std::error::Error for Stop {}
 
 impl ser::Error for Stop {
     fn custom<T: Display>(message: T) -> Self {
-        Stop::Json(message.to_string())
+        Stop::Json(Box::new(message.to_string()))
     }
 }
 
@@ -91,18 +92,33 @@ impl Place<'_> {
     }
 }
 
+#[cold]
 fn refuse(place: Place<'_>, reason: String, shape: bool) -> Stop {
-    Stop::Refused(Violation {
+    Stop::Refused(Box::new(Violation {
         field: place.render(),
         reason,
         shape,
-    })
+    }))
 }
 
 /// Checks `value` against `rule`; `place` names it in the report.
+///
+/// Inlined: it runs once per array item, and most items meet a plain string or number rule;
+/// the combinators stay out of line so that path stays short.
+#[inline]
 pub(super) fn check<T: Serialize + ?Sized>(rule: &Rule, value: &T, place: Place<'_>) -> Result<(), Stop> {
     match rule {
         Rule::Any => Ok(()),
+        Rule::Nullable { .. } | Rule::AllOf { .. } | Rule::OneOf { .. } | Rule::AnyOf { .. } => {
+            combinator(rule, value, place)
+        }
+        leaf => value.serialize(Checker { rule: leaf, place }),
+    }
+}
+
+#[inline(never)]
+fn combinator<T: Serialize + ?Sized>(rule: &Rule, value: &T, place: Place<'_>) -> Result<(), Stop> {
+    match rule {
         Rule::Nullable { inner } => {
             if is_null(value) {
                 Ok(())
@@ -126,7 +142,7 @@ pub(super) fn check<T: Serialize + ?Sized>(rule: &Rule, value: &T, place: Place<
                 }
             }
             // Nothing holds: every member again, in order, for the most telling refusal.
-            let mut best: Option<Violation> = None;
+            let mut best: Option<Box<Violation>> = None;
             for member in *members {
                 match check(member, value, place) {
                     Ok(()) => return Ok(()),
@@ -200,7 +216,12 @@ impl<'r, 'p> Checker<'r, 'p> {
         else {
             return Err(self.wrong(STRING));
         };
-        if min_length.is_some() || max_length.is_some() {
+        // A string has between len / 4 and len characters: count them only when those
+        // bounds leave the answer open.
+        let bytes = text.len() as u64;
+        let open = max_length.is_some_and(|max| bytes > max)
+            || min_length.is_some_and(|min| bytes.div_ceil(4) < min);
+        if open {
             let chars = text.chars().count() as u64;
             if let Some(min) = min_length
                 && chars < *min
@@ -339,7 +360,7 @@ impl<'r, 'p> Checker<'r, 'p> {
 }
 
 fn json_error(e: serde_json::Error) -> Stop {
-    Stop::Json(e.to_string())
+    Stop::Json(Box::new(e.to_string()))
 }
 
 impl<'r, 'p> ser::Serializer for Checker<'r, 'p> {
@@ -379,7 +400,7 @@ impl<'r, 'p> ser::Serializer for Checker<'r, 'p> {
         match (i64::try_from(v), u64::try_from(v)) {
             (Ok(v), _) => self.serialize_i64(v),
             (_, Ok(v)) => self.serialize_u64(v),
-            _ => Err(Stop::Json("number out of range".into())),
+            _ => Err(Stop::Json(Box::new("number out of range".into()))),
         }
     }
 
@@ -402,7 +423,7 @@ impl<'r, 'p> ser::Serializer for Checker<'r, 'p> {
     fn serialize_u128(self, v: u128) -> Result<(), Stop> {
         match u64::try_from(v) {
             Ok(v) => self.serialize_u64(v),
-            Err(_) => Err(Stop::Json("number out of range".into())),
+            Err(_) => Err(Stop::Json(Box::new("number out of range".into()))),
         }
     }
 
@@ -535,7 +556,7 @@ struct ArrayCheck<'r, 'p> {
     place: Place<'p>,
     count: usize,
     /// The first refused item.
-    first: Option<Violation>,
+    first: Option<Box<Violation>>,
     /// The length alone decides: items need no checking.
     skip_items: bool,
 }
@@ -661,7 +682,7 @@ struct ObjectCheck<'p> {
     place: Place<'p>,
     seen: Seen,
     /// The refusal of the earliest property so far, with its index.
-    first: Option<(usize, Violation)>,
+    first: Option<(usize, Box<Violation>)>,
     /// The declared property whose value comes next (after `serialize_key`).
     next: Option<usize>,
 }
@@ -796,7 +817,7 @@ impl KeyMatcher {
     }
 
     fn not_a_string() -> Stop {
-        Stop::Json("key must be a string".into())
+        Stop::Json(Box::new("key must be a string".into()))
     }
 }
 
