@@ -602,6 +602,19 @@ fn single(body: PurgeRequest) -> bool {
     validate::check(&body).is_ok()
 }
 
+/// `validate::check_item` on `item` under `key` answers exactly as `validate::check` on a body
+/// holding only that item: same verdict, same field, same reason.
+fn item_agrees<I: Serialize>(key: &str, item: &I, body: &PurgeRequest) -> Result<(), TestCaseError> {
+    let split = |r: Result<(), cf_cache_client::InvalidRequest>| r.map_err(|e| (e.field, e.reason));
+    prop_assert_eq!(
+        split(validate::check_item::<PurgeRequest, _>(key, item)),
+        split(validate::check(body)),
+        "{}",
+        key
+    );
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2048))]
 
@@ -610,6 +623,7 @@ proptest! {
         s in prop_oneof![edgy("[a-zA-Z0-9 :/!~\\t\u{e9}\u{7f}-]", 12), text("[!-~]", 1020..=1030)]
     ) {
         prop_assert_eq!(single(PurgeRequest::Tags(vec![s.clone()])), reference::tag(&s), "{:?}", s);
+        item_agrees("tags", &s, &PurgeRequest::Tags(vec![s.clone()]))?;
     }
 
     #[test]
@@ -620,6 +634,7 @@ proptest! {
         ]
     ) {
         prop_assert_eq!(single(PurgeRequest::Hosts(vec![s.clone()])), reference::host(&s), "{:?}", s);
+        item_agrees("hosts", &s, &PurgeRequest::Hosts(vec![s.clone()]))?;
     }
 
     #[test]
@@ -630,6 +645,7 @@ proptest! {
         ]
     ) {
         prop_assert_eq!(single(PurgeRequest::Prefixes(vec![s.clone()])), reference::prefix(&s), "{:?}", s);
+        item_agrees("prefixes", &s, &PurgeRequest::Prefixes(vec![s.clone()]))?;
     }
 
     #[test]
@@ -640,8 +656,11 @@ proptest! {
         ]
     ) {
         prop_assert_eq!(single(PurgeRequest::Files(vec![s.clone()])), reference::file(&s), "{:?}", s);
-        let with_headers = PurgeRequest::FilesWithHeaders(vec![PurgeFileWithHeaders { url: s.clone(), headers: Default::default() }]);
-        prop_assert_eq!(single(with_headers), reference::file(&s), "{:?} with headers", s);
+        let file = PurgeFileWithHeaders { url: s.clone(), headers: Default::default() };
+        let with_headers = PurgeRequest::FilesWithHeaders(vec![file.clone()]);
+        prop_assert_eq!(single(with_headers.clone()), reference::file(&s), "{:?} with headers", s);
+        item_agrees("files", &s, &PurgeRequest::Files(vec![s.clone()]))?;
+        item_agrees("files", &file, &with_headers)?;
     }
 
     #[test]

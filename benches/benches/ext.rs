@@ -26,6 +26,8 @@ use futures::{StreamExt, TryStreamExt, stream};
 use hyper::StatusCode;
 
 const RUNS: usize = 3;
+/// A batch run takes a fraction of a second, so more of them steady the median.
+const BATCH_RUNS: usize = 9;
 const BATCH_URLS: usize = 100_000;
 const RSS_URLS: usize = 1_000_000;
 const CHUNK: usize = 30;
@@ -89,7 +91,7 @@ fn batch_wall() {
     let rt = runtime();
     let mut sdk = Vec::new();
     let mut raw = Vec::new();
-    for _ in 0..RUNS {
+    for _ in 0..BATCH_RUNS {
         for by_hand in [false, true] {
             let server = Server::start(fixed(PURGE_ENVELOPE));
             let started = Instant::now();
@@ -125,14 +127,15 @@ fn report_pair(what: &str, sdk: &mut [Duration], raw: &mut [Duration]) {
     );
 }
 
-/// Runs in a child process: purges `RSS_URLS` URLs the `how` way and prints `VmHWM` in KiB.
-fn rss_child(how: &str) {
+/// Runs in a child process: purges `urls` URLs the `how` way and prints `VmHWM` in KiB. Also
+/// the way to profile one side alone: `ext --rss sdk 100000` under callgrind or perf.
+fn rss_child(how: &str, urls: usize) {
     let rt = runtime();
     let server = Server::start(fixed(PURGE_ENVELOPE));
     let done = rt.block_on(async {
         match how {
-            "sdk" => purge_with_batcher(server.url(), RSS_URLS).await,
-            "baseline" => purge_by_hand(server.url(), RSS_URLS).await,
+            "sdk" => purge_with_batcher(server.url(), urls).await,
+            "baseline" => purge_by_hand(server.url(), urls).await,
             // The floor: runtime, server and both clients built, nothing purged.
             _ => {
                 drop((batcher(server.url()), Baseline::new(server.url(), TOKEN)));
@@ -288,10 +291,25 @@ fn pagination() {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(at) = args.iter().position(|a| a == "--rss") {
-        rss_child(args.get(at + 1).map_or("floor", String::as_str));
+        let urls = args.get(at + 2).and_then(|n| n.parse().ok()).unwrap_or(RSS_URLS);
+        rss_child(args.get(at + 1).map_or("floor", String::as_str), urls);
         return;
     }
-    batch_wall();
-    batch_memory();
-    pagination();
+    // `cargo bench --bench ext -- batch` (or `memory`, `pagination`) runs only those parts.
+    let parts: Vec<&str> = args
+        .iter()
+        .skip(1)
+        .map(String::as_str)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let want = |part: &str| parts.is_empty() || parts.contains(&part);
+    if want("batch") {
+        batch_wall();
+    }
+    if want("memory") {
+        batch_memory();
+    }
+    if want("pagination") {
+        pagination();
+    }
 }

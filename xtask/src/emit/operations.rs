@@ -131,7 +131,7 @@ fn checks(op: &Operation, args: &[syn::FnArg], rules: &RuleRefs) -> Vec<TokenStr
         }
     }
     if let Some(rule) = rules.bodies.get(&op.name) {
-        out.push(quote! { crate::validate::body(body, &crate::generated::rules::#rule)?; });
+        out.push(quote! { self.check_body(body, &crate::generated::rules::#rule)?; });
     }
     out
 }

@@ -278,7 +278,7 @@ impl crate::Client {
             environment_id,
             Some(&crate::generated::rules::PARAM_ENVIRONMENT_ID),
         )?;
-        crate::validate::body(body, &crate::generated::rules::PURGE_REQUEST)?;
+        self.check_body(body, &crate::generated::rules::PURGE_REQUEST)?;
         let response = self
             .raw
             .invalidate_environment_cache(zone_id, environment_id, body)
@@ -309,7 +309,7 @@ impl crate::Client {
             environment_id,
             Some(&crate::generated::rules::PARAM_ENVIRONMENT_ID),
         )?;
-        crate::validate::body(body, &crate::generated::rules::PURGE_REQUEST)?;
+        self.check_body(body, &crate::generated::rules::PURGE_REQUEST)?;
         let response = self
             .raw
             .purge_environment_cache(zone_id, environment_id, body)
@@ -335,7 +335,7 @@ impl crate::Client {
             zone_id,
             Some(&crate::generated::rules::PARAM_ZONE_ID),
         )?;
-        crate::validate::body(body, &crate::generated::rules::PURGE_REQUEST)?;
+        self.check_body(body, &crate::generated::rules::PURGE_REQUEST)?;
         let response = self.raw.invalidate_cache(zone_id, body).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -386,7 +386,7 @@ impl crate::Client {
             zone_id,
             Some(&crate::generated::rules::PARAM_ZONE_ID),
         )?;
-        crate::validate::body(
+        self.check_body(
             body,
             &crate::generated::rules::ORIGIN_CLOUD_REGION_BATCH_UPSERT_REQUEST,
         )?;
@@ -411,7 +411,7 @@ impl crate::Client {
             zone_id,
             Some(&crate::generated::rules::PARAM_ZONE_ID),
         )?;
-        crate::validate::body(
+        self.check_body(
             body,
             &crate::generated::rules::ORIGIN_CLOUD_REGION_BATCH_DELETE_REQUEST,
         )?;
@@ -533,7 +533,7 @@ impl crate::Client {
             zone_id,
             Some(&crate::generated::rules::PARAM_ZONE_ID),
         )?;
-        crate::validate::body(body, &crate::generated::rules::PURGE_REQUEST)?;
+        self.check_body(body, &crate::generated::rules::PURGE_REQUEST)?;
         let response = self.raw.purge_cache(zone_id, body).await;
         crate::runtime::decode::enveloped(response).await
     }

@@ -18,6 +18,8 @@ use crate::retry::RetryPolicy;
 pub(crate) struct Runtime {
     shared: Arc<Shared>,
     retry: RetryPolicy,
+    /// Whether request bodies are checked against the spec's rules before sending.
+    check_bodies: bool,
 }
 
 /// Configuration fixed when the client is built.
@@ -33,6 +35,7 @@ impl Runtime {
         Self {
             shared: Arc::new(shared),
             retry,
+            check_bodies: true,
         }
     }
 
@@ -44,11 +47,23 @@ impl Runtime {
         self.retry
     }
 
+    pub(crate) fn check_bodies(&self) -> bool {
+        self.check_bodies
+    }
+
     /// The same runtime with another retry policy.
     pub(crate) fn with_retry(&self, retry: RetryPolicy) -> Self {
         Self {
-            shared: Arc::clone(&self.shared),
             retry,
+            ..self.clone()
+        }
+    }
+
+    /// The same runtime, checking request bodies or not.
+    pub(crate) fn with_body_checks(&self, check_bodies: bool) -> Self {
+        Self {
+            check_bodies,
+            ..self.clone()
         }
     }
 }
@@ -59,6 +74,7 @@ impl fmt::Debug for Runtime {
         f.debug_struct("Runtime")
             .field("auth_headers", &names)
             .field("retry", &self.retry)
+            .field("check_bodies", &self.check_bodies)
             .field("clock", &self.shared.clock)
             .finish_non_exhaustive()
     }

@@ -59,6 +59,80 @@ pub fn check_against<T: Serialize + ?Sized>(
     }
 }
 
+/// Checks one element of the list property `key` of a `T` body (e.g. one URL of a purge's
+/// `files`) against the spec's rule for that list's items, without building a body around
+/// it. Where `T` has several forms with such a list (a purge's `files` holds URLs or URLs
+/// with headers), the item must fit one of them. The reported field is `body.<key>[0]`, as
+/// [`check`] would report it for a body holding only this item.
+///
+/// An unknown `key` is itself refused, so a typo cannot pass everything. To check many items,
+/// look the rules up once with [`ListItems::of`].
+///
+/// ```
+/// use cf_cache_client::{types::PurgeRequest, validate};
+///
+/// assert!(validate::check_item::<PurgeRequest, _>("tags", "release-42").is_ok());
+/// let refused = validate::check_item::<PurgeRequest, _>("files", "not a url").unwrap_err();
+/// assert_eq!(refused.field, "body.files[0]");
+/// assert!(validate::check_item::<PurgeRequest, _>("filez", "https://a.example/").is_err());
+/// ```
+pub fn check_item<T: Validate, I: Serialize + ?Sized>(key: &str, item: &I) -> Result<(), InvalidRequest> {
+    match ListItems::of::<T>(key) {
+        Some(items) => items.check(item),
+        None => Err(InvalidRequest {
+            field: format!("body.{key}"),
+            reason: "is not a list this request body has".into(),
+        }),
+    }
+}
+
+/// The rules for the items of one list property of a request body, looked up once and then
+/// applied to any number of items (what a batcher does for every item it is given).
+///
+/// ```
+/// use cf_cache_client::{types::PurgeRequest, validate::ListItems};
+///
+/// let files = ListItems::of::<PurgeRequest>("files").expect("a purge body lists files");
+/// assert!(files.check("https://www.example.com/app.css").is_ok());
+/// assert_eq!(files.check("www.example.com/app.css").unwrap_err().field, "body.files[0]");
+/// assert!(ListItems::of::<PurgeRequest>("filez").is_none());
+/// ```
+#[derive(Debug, Clone)]
+pub struct ListItems {
+    key: String,
+    candidates: Vec<&'static Rule>,
+}
+
+impl ListItems {
+    /// The item rules of list property `key` across the forms of `T`; `None` when no form of
+    /// `T` has such a list.
+    pub fn of<T: Validate>(key: &str) -> Option<Self> {
+        let mut candidates = Vec::new();
+        walk::list_item_rules(T::rule(), key, &mut candidates);
+        (!candidates.is_empty()).then(|| Self {
+            key: key.to_string(),
+            candidates,
+        })
+    }
+
+    /// Checks `item` as the only element of the list: `Ok` when one form accepts it,
+    /// otherwise the most telling refusal, reported at `body.<key>[0]`.
+    #[inline]
+    pub fn check<I: Serialize + ?Sized>(&self, item: &I) -> Result<(), InvalidRequest> {
+        match walk::check_list_item(&self.candidates, &self.key, item) {
+            Ok(()) => Ok(()),
+            Err(walk::Stop::Refused(v)) => Err(InvalidRequest {
+                field: v.field,
+                reason: v.reason,
+            }),
+            Err(walk::Stop::Json(e)) => Err(InvalidRequest {
+                field: format!("body.{}[0]", self.key),
+                reason: format!("cannot be written as JSON: {}", *e),
+            }),
+        }
+    }
+}
+
 /// The generated operations' check of a request body.
 pub(crate) fn body<T: Serialize + ?Sized>(value: &T, rule: &'static Rule) -> Result<(), Error> {
     check_against("body", value, rule).map_err(Error::InvalidRequest)

@@ -164,6 +164,51 @@ fn combinator<T: Serialize + ?Sized>(rule: &Rule, value: &T, place: Place<'_>) -
     }
 }
 
+/// The item rules of every form of a body (`oneOf`/`anyOf`/`allOf` member, or the object
+/// itself) that declares `key` as a list, in the spec's order.
+pub(super) fn list_item_rules(rule: &'static Rule, key: &str, out: &mut Vec<&'static Rule>) {
+    match rule {
+        Rule::OneOf { members } | Rule::AnyOf { members } | Rule::AllOf { members } => {
+            for member in *members {
+                list_item_rules(member, key, out);
+            }
+        }
+        Rule::Nullable { inner } => list_item_rules(inner, key, out),
+        Rule::Object { properties } => out.extend(properties.iter().filter_map(|p| match p.rule {
+            Rule::Array { items, .. } if p.name == key => Some(*items),
+            _ => None,
+        })),
+        _ => {}
+    }
+}
+
+/// Checks `item` as element 0 of the list property `key` against `candidates` (from
+/// [`list_item_rules`]): the first that accepts it wins; otherwise the most telling refusal,
+/// by the same ordering as `oneOf`.
+#[inline]
+pub(super) fn check_list_item<T: Serialize + ?Sized>(
+    candidates: &[&Rule],
+    key: &str,
+    item: &T,
+) -> Result<(), Stop> {
+    let root = Place::Root("body");
+    let field = Place::Key(&root, key);
+    let place = Place::Index(&field, 0);
+    let mut best: Option<Box<Violation>> = None;
+    for items in candidates {
+        match check(items, item, place) {
+            Ok(()) => return Ok(()),
+            Err(Stop::Refused(v)) => {
+                if best.as_ref().is_none_or(|b| better(&v, b)) {
+                    best = Some(v);
+                }
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    best.map_or(Ok(()), |v| Err(Stop::Refused(v)))
+}
+
 /// Whether `a` explains a failed `oneOf` better than `b`: a broken limit beats a wrong shape,
 /// then the deeper place wins (it got further into the value).
 fn better(a: &Violation, b: &Violation) -> bool {

@@ -3,7 +3,9 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use futures::{Stream, StreamExt, stream};
+use std::task::{Poll, ready};
+
+use futures::{Stream, stream};
 
 use super::engine::{Chunk, Work};
 
@@ -23,13 +25,25 @@ where
     S: Stream<Item = C::Item>,
     C: Cutter,
 {
-    // `None` marks the end of the input, where the partly filled chunks are flushed.
-    items.map(Some).chain(stream::iter([None])).flat_map(move |item| {
-        let out: Vec<Work<C::Chunk>> = match item {
-            Some(item) => cutter.push(item).into_iter().collect(),
-            None => cutter.finish().into_iter().map(Work::Chunk).collect(),
-        };
-        stream::iter(out)
+    let mut items = Box::pin(items);
+    // The partly filled chunks, once the input has ended.
+    let mut rest: Option<std::vec::IntoIter<C::Chunk>> = None;
+    // Items are pulled until one completes a chunk or is refused, so a poll reads at most a
+    // chunk's worth of input.
+    stream::poll_fn(move |cx| {
+        loop {
+            if let Some(rest) = &mut rest {
+                return Poll::Ready(rest.next().map(Work::Chunk));
+            }
+            match ready!(items.as_mut().poll_next(cx)) {
+                Some(item) => {
+                    if let Some(work) = cutter.push(item) {
+                        return Poll::Ready(Some(work));
+                    }
+                }
+                None => rest = Some(cutter.finish().into_iter()),
+            }
+        }
     })
 }
 
@@ -46,9 +60,15 @@ impl<T> Default for Lane<T> {
 
 impl<T> Lane<T> {
     /// Adds `item`; returns the lane's items once there are `limit` of them.
+    #[inline]
     pub(crate) fn fill(&mut self, item: T, limit: &Limit) -> Option<Vec<T>> {
+        let limit = limit.get();
+        if self.0.capacity() == 0 {
+            // Sized for a whole chunk at once rather than grown four or five times.
+            self.0.reserve_exact(limit);
+        }
         self.0.push(item);
-        (self.0.len() >= limit.get()).then(|| std::mem::take(&mut self.0))
+        (self.0.len() >= limit).then(|| std::mem::take(&mut self.0))
     }
 
     /// Whatever the lane holds, if anything.
@@ -86,6 +106,7 @@ impl Limit {
 mod tests {
     use super::*;
     use cf_cache_client::InvalidRequest;
+    use futures::StreamExt;
 
     /// Numbers in chunks; odd numbers are "invalid".
     struct Evens {

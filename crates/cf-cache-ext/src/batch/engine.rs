@@ -21,6 +21,11 @@ pub(crate) trait Chunk: Sized + Send {
     /// Two non-empty halves, the first never the smaller. Only called when `len() > 1`.
     fn split(self) -> (Self, Self);
     fn into_items(self) -> Vec<Self::Item>;
+    /// Hands each item to `f`, in order. Chunks whose items must be converted override it to
+    /// skip the intermediate list.
+    fn for_each_item(self, f: impl FnMut(Self::Item)) {
+        self.into_items().into_iter().for_each(f);
+    }
 }
 
 /// One endpoint a batcher drives.
@@ -109,12 +114,13 @@ struct Part<I> {
 
 impl<I> Part<I> {
     fn fail_all<C: Chunk<Item = I>>(&mut self, chunk: C, reason: &ItemFailure) {
-        self.outcomes.extend(chunk.into_items().into_iter().map(|item| {
-            Outcome::Failed(FailedItem {
+        self.outcomes.reserve(chunk.len());
+        chunk.for_each_item(|item| {
+            self.outcomes.push(Outcome::Failed(FailedItem {
                 item,
                 reason: reason.clone(),
-            })
-        }));
+            }));
+        });
     }
 }
 

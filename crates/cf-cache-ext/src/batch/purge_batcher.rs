@@ -155,7 +155,9 @@ impl PurgeBatcherBuilder {
                 .with_request_limit(API_REQUEST_LIMIT)
         })?;
         Ok(PurgeBatcher {
-            client: self.client,
+            // Every item is checked on its way into a chunk, and chunks never exceed the
+            // per-request limits, so the client need not check each body a second time.
+            client: self.client.with_body_checks(false),
             target: self.target,
             plan,
             urls_per_request,

@@ -131,7 +131,9 @@ impl RegionBatcherBuilder {
             Pacer::new(self.client.clock()).with_request_limit(API_REQUEST_LIMIT)
         })?;
         Ok(RegionBatcher {
-            client: self.client,
+            // Every item is checked on its way into a chunk, and chunks never exceed the
+            // per-request limits, so the client need not check each body a second time.
+            client: self.client.with_body_checks(false),
             zone_id: self.zone_id,
             chunk_size,
             settings,
