@@ -2,6 +2,7 @@
 
 mod docs;
 mod operations;
+mod path_segments;
 mod progenitor;
 mod raw_client;
 mod rules;

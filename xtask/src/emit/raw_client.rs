@@ -1,6 +1,7 @@
 //! progenitor's request-building client, trimmed for life as a private module of the client
 //! crate: no `api-version` header (Cloudflare does not use it), no constructor that panics,
-//! no prelude, and the models read from the types crate.
+//! no prelude, the models read from the types crate, and path parameters encoded without
+//! intermediate strings (`path_segments`).
 
 use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
@@ -20,6 +21,7 @@ pub fn emit(items: Vec<syn::Item>) -> syn::File {
     file.items = items;
     DropApiVersionHeader.visit_file_mut(&mut file);
     ReturnResponse.visit_file_mut(&mut file);
+    super::path_segments::rewrite(&mut file);
     file
 }
 

@@ -3,11 +3,12 @@
 
 //! Request building for every operation (progenitor output, trimmed). Private: the
 //! public surface is `operations`, and behaviour lives in the runtime's hooks.
+use crate::runtime::encode_path;
 use crate::types;
 #[allow(unused_imports)]
 use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
-use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
+use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt};
 #[derive(Clone, Debug)]
 /// Client for Cloudflare Cache API
 ///
@@ -72,8 +73,7 @@ impl Client {
         zone_id: &'a str,
     ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
-            "{}/zones/{}/cache/cache_reserve", self.baseurl, encode_path(& zone_id
-            .to_string()),
+            "{}/zones/{}/cache/cache_reserve", self.baseurl, encode_path(zone_id),
         );
         #[allow(unused_mut)]
         let mut request = self.client.get(url).build()?;
@@ -108,8 +108,7 @@ impl Client {
         body: &'a types::CacheReserveUpdate,
     ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
-            "{}/zones/{}/cache/cache_reserve", self.baseurl, encode_path(& zone_id
-            .to_string()),
+            "{}/zones/{}/cache/cache_reserve", self.baseurl, encode_path(zone_id),
         );
         #[allow(unused_mut)]
         let mut request = self.client.patch(url).json(&body).build()?;
@@ -142,8 +141,7 @@ impl Client {
         zone_id: &'a str,
     ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
-            "{}/zones/{}/cache/cache_reserve_clear", self.baseurl, encode_path(& zone_id
-            .to_string()),
+            "{}/zones/{}/cache/cache_reserve_clear", self.baseurl, encode_path(zone_id),
         );
         #[allow(unused_mut)]
         let mut request = self.client.get(url).build()?;
@@ -179,8 +177,7 @@ impl Client {
         body: &'a types::ReserveClearRequest,
     ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
-            "{}/zones/{}/cache/cache_reserve_clear", self.baseurl, encode_path(& zone_id
-            .to_string()),
+            "{}/zones/{}/cache/cache_reserve_clear", self.baseurl, encode_path(zone_id),
         );
         #[allow(unused_mut)]
         let mut request = self.client.post(url).json(&body).build()?;
@@ -212,8 +209,8 @@ impl Client {
         zone_id: &'a str,
     ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
-            "{}/zones/{}/cache/regional_tiered_cache", self.baseurl, encode_path(&
-            zone_id.to_string()),
+            "{}/zones/{}/cache/regional_tiered_cache", self.baseurl,
+            encode_path(zone_id),
         );
         #[allow(unused_mut)]
         let mut request = self.client.get(url).build()?;
@@ -244,8 +241,8 @@ impl Client {
         body: &'a types::RegionalTieredCacheUpdate,
     ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
-            "{}/zones/{}/cache/regional_tiered_cache", self.baseurl, encode_path(&
-            zone_id.to_string()),
+            "{}/zones/{}/cache/regional_tiered_cache", self.baseurl,
+            encode_path(zone_id),
         );
         #[allow(unused_mut)]
         let mut request = self.client.patch(url).json(&body).build()?;
@@ -278,7 +275,7 @@ impl Client {
     ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
             "{}/zones/{}/cache/tiered_cache_smart_topology_enable", self.baseurl,
-            encode_path(& zone_id.to_string()),
+            encode_path(zone_id),
         );
         #[allow(unused_mut)]
         let mut request = self.client.get(url).build()?;
@@ -313,7 +310,7 @@ impl Client {
     ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
             "{}/zones/{}/cache/tiered_cache_smart_topology_enable", self.baseurl,
-            encode_path(& zone_id.to_string()),
+            encode_path(zone_id),
         );
         #[allow(unused_mut)]
         let mut request = self.client.post(url).json(&body).build()?;
@@ -345,7 +342,7 @@ impl Client {
     ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
             "{}/zones/{}/cache/tiered_cache_smart_topology_enable", self.baseurl,
-            encode_path(& zone_id.to_string()),
+            encode_path(zone_id),
         );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).build()?;
@@ -377,7 +374,7 @@ impl Client {
     ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
             "{}/zones/{}/cache/tiered_cache_smart_topology_enable", self.baseurl,
-            encode_path(& zone_id.to_string()),
+            encode_path(zone_id),
         );
         #[allow(unused_mut)]
         let mut request = self.client.patch(url).json(&body).build()?;
@@ -410,8 +407,7 @@ impl Client {
         zone_id: &'a str,
     ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
-            "{}/zones/{}/cache/variants", self.baseurl, encode_path(& zone_id
-            .to_string()),
+            "{}/zones/{}/cache/variants", self.baseurl, encode_path(zone_id),
         );
         #[allow(unused_mut)]
         let mut request = self.client.get(url).build()?;
@@ -442,8 +438,7 @@ impl Client {
         zone_id: &'a str,
     ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
-            "{}/zones/{}/cache/variants", self.baseurl, encode_path(& zone_id
-            .to_string()),
+            "{}/zones/{}/cache/variants", self.baseurl, encode_path(zone_id),
         );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).build()?;
@@ -477,8 +472,7 @@ impl Client {
         body: &'a types::VariantsUpdate,
     ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
-            "{}/zones/{}/cache/variants", self.baseurl, encode_path(& zone_id
-            .to_string()),
+            "{}/zones/{}/cache/variants", self.baseurl, encode_path(zone_id),
         );
         #[allow(unused_mut)]
         let mut request = self.client.patch(url).json(&body).build()?;
@@ -515,8 +509,8 @@ impl Client {
         body: &'a ::cf_cache_types::PurgeRequest,
     ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
-            "{}/zones/{}/environments/{}/invalidate_cache", self.baseurl, encode_path(&
-            zone_id.to_string()), encode_path(& environment_id.to_string()),
+            "{}/zones/{}/environments/{}/invalidate_cache", self.baseurl,
+            encode_path(zone_id), encode_path(environment_id),
         );
         #[allow(unused_mut)]
         let mut request = self.client.post(url).json(&body).build()?;
@@ -553,8 +547,8 @@ impl Client {
         body: &'a ::cf_cache_types::PurgeRequest,
     ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
-            "{}/zones/{}/environments/{}/purge_cache", self.baseurl, encode_path(&
-            zone_id.to_string()), encode_path(& environment_id.to_string()),
+            "{}/zones/{}/environments/{}/purge_cache", self.baseurl,
+            encode_path(zone_id), encode_path(environment_id),
         );
         #[allow(unused_mut)]
         let mut request = self.client.post(url).json(&body).build()?;
@@ -590,8 +584,7 @@ impl Client {
         body: &'a ::cf_cache_types::PurgeRequest,
     ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
-            "{}/zones/{}/invalidate_cache", self.baseurl, encode_path(& zone_id
-            .to_string()),
+            "{}/zones/{}/invalidate_cache", self.baseurl, encode_path(zone_id),
         );
         #[allow(unused_mut)]
         let mut request = self.client.post(url).json(&body).build()?;
@@ -627,8 +620,7 @@ impl Client {
         per_page: Option<i64>,
     ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
-            "{}/zones/{}/origin/cloud_regions", self.baseurl, encode_path(& zone_id
-            .to_string()),
+            "{}/zones/{}/origin/cloud_regions", self.baseurl, encode_path(zone_id),
         );
         #[allow(unused_mut)]
         let mut request = self
@@ -670,8 +662,7 @@ impl Client {
         body: &'a types::OriginCloudRegionBatchUpsertRequest,
     ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
-            "{}/zones/{}/origin/cloud_regions/batch", self.baseurl, encode_path(& zone_id
-            .to_string()),
+            "{}/zones/{}/origin/cloud_regions/batch", self.baseurl, encode_path(zone_id),
         );
         #[allow(unused_mut)]
         let mut request = self.client.put(url).json(&body).build()?;
@@ -706,8 +697,7 @@ impl Client {
         body: &'a types::OriginCloudRegionBatchDeleteRequest,
     ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
-            "{}/zones/{}/origin/cloud_regions/batch", self.baseurl, encode_path(& zone_id
-            .to_string()),
+            "{}/zones/{}/origin/cloud_regions/batch", self.baseurl, encode_path(zone_id),
         );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).json(&body).build()?;
@@ -742,7 +732,7 @@ impl Client {
     ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
             "{}/zones/{}/origin/cloud_regions/supported_regions", self.baseurl,
-            encode_path(& zone_id.to_string()),
+            encode_path(zone_id),
         );
         #[allow(unused_mut)]
         let mut request = self.client.get(url).build()?;
@@ -778,8 +768,8 @@ impl Client {
         origin_ip: &'a ::std::net::IpAddr,
     ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
-            "{}/zones/{}/origin/cloud_regions/{}", self.baseurl, encode_path(& zone_id
-            .to_string()), encode_path(& origin_ip.to_string()),
+            "{}/zones/{}/origin/cloud_regions/{}", self.baseurl, encode_path(zone_id),
+            encode_path(origin_ip),
         );
         #[allow(unused_mut)]
         let mut request = self.client.get(url).build()?;
@@ -820,8 +810,8 @@ impl Client {
         body: &'a types::OriginCloudRegionRequest,
     ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
-            "{}/zones/{}/origin/cloud_regions/{}", self.baseurl, encode_path(& zone_id
-            .to_string()), encode_path(& origin_ip.to_string()),
+            "{}/zones/{}/origin/cloud_regions/{}", self.baseurl, encode_path(zone_id),
+            encode_path(origin_ip),
         );
         #[allow(unused_mut)]
         let mut request = self.client.put(url).json(&body).build()?;
@@ -857,8 +847,8 @@ impl Client {
         origin_ip: &'a ::std::net::IpAddr,
     ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
-            "{}/zones/{}/origin/cloud_regions/{}", self.baseurl, encode_path(& zone_id
-            .to_string()), encode_path(& origin_ip.to_string()),
+            "{}/zones/{}/origin/cloud_regions/{}", self.baseurl, encode_path(zone_id),
+            encode_path(origin_ip),
         );
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).build()?;
@@ -903,7 +893,7 @@ impl Client {
         body: &'a ::cf_cache_types::PurgeRequest,
     ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
-            "{}/zones/{}/purge_cache", self.baseurl, encode_path(& zone_id.to_string()),
+            "{}/zones/{}/purge_cache", self.baseurl, encode_path(zone_id),
         );
         #[allow(unused_mut)]
         let mut request = self.client.post(url).json(&body).build()?;
@@ -934,8 +924,8 @@ impl Client {
         zone_id: &'a str,
     ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
-            "{}/zones/{}/smart_shield/cache_reserve_clear", self.baseurl, encode_path(&
-            zone_id.to_string()),
+            "{}/zones/{}/smart_shield/cache_reserve_clear", self.baseurl,
+            encode_path(zone_id),
         );
         #[allow(unused_mut)]
         let mut request = self.client.get(url).build()?;
@@ -969,8 +959,8 @@ impl Client {
         body: &'a types::ReserveClearRequest,
     ) -> Result<reqwest::Response, Error<()>> {
         let url = format!(
-            "{}/zones/{}/smart_shield/cache_reserve_clear", self.baseurl, encode_path(&
-            zone_id.to_string()),
+            "{}/zones/{}/smart_shield/cache_reserve_clear", self.baseurl,
+            encode_path(zone_id),
         );
         #[allow(unused_mut)]
         let mut request = self.client.post(url).json(&body).build()?;

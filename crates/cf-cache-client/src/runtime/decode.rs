@@ -31,6 +31,19 @@ const RATE_LIMIT_CODES: [i64; 2] = [971, 1134];
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct WaitTooLong;
 
+/// A response body the retry loop has already read whole. It travels in the response's
+/// extensions, so the decoder takes it as it is instead of collecting the body a second time.
+#[derive(Debug, Clone)]
+pub(crate) struct BufferedBody(pub(crate) Bytes);
+
+/// The body of `response`: the buffered one if the retry loop left it, otherwise read now.
+async fn body_of(mut response: reqwest::Response) -> reqwest::Result<Bytes> {
+    match response.extensions_mut().remove::<BufferedBody>() {
+        Some(BufferedBody(bytes)) => Ok(bytes),
+        None => response.bytes().await,
+    }
+}
+
 /// A complete 2xx response.
 struct Body {
     status: u16,
@@ -117,8 +130,7 @@ async fn read(raw: Raw) -> Result<Body> {
         Ok(mut response) => {
             let status = response.status().as_u16();
             let headers = std::mem::take(response.headers_mut());
-            let bytes = response
-                .bytes()
+            let bytes = body_of(response)
                 .await
                 .map_err(|e| Error::Transport(TransportError::new(e)))?;
             Ok(Body {
@@ -150,7 +162,7 @@ async fn failure(response: reqwest::Response) -> Error {
     // The retry loop has already turned any HTTP date into `retry-after-ms` on its clock.
     let wait = retry_after(&headers, SystemTime::now());
     let wait_too_long = response.extensions().get::<WaitTooLong>().is_some();
-    let bytes = match response.bytes().await {
+    let bytes = match body_of(response).await {
         Ok(bytes) => bytes,
         Err(e) => return Error::Transport(TransportError::new(e)),
     };

@@ -1,6 +1,7 @@
 //! progenitor's `ClientHooks` for the raw client: the one seam through which the runtime
 //! touches every request, so generated code never changes when behaviour does.
 
+use bytes::Bytes;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::ResponseBuilderExt;
 use reqwest::header::{ACCEPT, HeaderName, HeaderValue, RETRY_AFTER, USER_AGENT};
@@ -10,7 +11,7 @@ use crate::generated::operations::route;
 use crate::generated::raw;
 use crate::retry::{Outcome, Verdict};
 use crate::runtime::Runtime;
-use crate::runtime::decode::RETRY_AFTER_MS;
+use crate::runtime::decode::{BufferedBody, RETRY_AFTER_MS};
 use crate::runtime::decode::{WaitTooLong, retry_after};
 
 impl ClientHooks<Runtime> for raw::Client {
@@ -141,9 +142,14 @@ async fn attempt(client: &reqwest::Client, request: reqwest::Request) -> reqwest
     let headers = std::mem::take(response.headers_mut());
     let url = response.url().clone();
     let body = response.bytes().await?;
-    // Setting only the URL cannot fail; if it did, the response would merely lack it.
-    let head = http::Response::builder().url(url).body(()).unwrap_or_default();
-    let mut buffered = head.map(|()| body);
+    // Setting only the URL and an extension cannot fail; if it did, the response would merely
+    // lack them (and the decoder would find an empty body).
+    let head = http::Response::builder()
+        .url(url)
+        .extension(BufferedBody(body))
+        .body(())
+        .unwrap_or_default();
+    let mut buffered = head.map(|()| Bytes::new());
     *buffered.status_mut() = status;
     *buffered.version_mut() = version;
     *buffered.headers_mut() = headers;

@@ -4,6 +4,9 @@
 
 pub(crate) mod decode;
 mod hooks;
+mod path;
+
+pub(crate) use path::encode_path;
 
 use std::fmt;
 use std::sync::Arc;

@@ -3,8 +3,27 @@
 
 use super::rule::Format;
 
-/// Checks `value` against `format`.
+/// A quick yes for the common valid `http-url` (lower-case scheme, a host, printable ASCII)
+/// and otherwise `check`'s answer: the two always agree, `accepts(f, v) == check(f, v).is_ok()`.
 #[inline]
+pub(super) fn accepts(format: Format, value: &str) -> bool {
+    if format == Format::HttpUrl {
+        let bytes = value.as_bytes();
+        let rest = if bytes.starts_with(b"https://") {
+            &bytes[8..]
+        } else if bytes.starts_with(b"http://") {
+            &bytes[7..]
+        } else {
+            &[]
+        };
+        if !matches!(rest.first(), None | Some(b'/' | b'?' | b'#')) && printable_ascii(bytes) {
+            return true;
+        }
+    }
+    check(format, value).is_ok()
+}
+
+/// Checks `value` against `format`.
 pub(super) fn check(format: Format, value: &str) -> Result<(), String> {
     match format {
         Format::Uri => uri(value),
@@ -176,6 +195,36 @@ mod tests {
     fn refused(format: Format, values: &[&str]) {
         for v in values {
             assert!(check(format, v).is_err(), "{format:?} should refuse {v:?}");
+        }
+    }
+
+    #[test]
+    fn the_quick_answer_agrees_with_the_full_check() {
+        let values = [
+            "https://www.example.com/css/styles.css",
+            "http://example.com",
+            "HTTPS://EXAMPLE.COM/a?b=c#d",
+            "https://",
+            "https:///path",
+            "https://?q",
+            "http://#f",
+            "https://example.com/a b",
+            "https://example.com/\u{7f}",
+            "https://example.com/caf\u{e9}",
+            "ftp://example.com/a",
+            "",
+            "www.example.com/a",
+        ];
+        for format in [
+            Format::Uri,
+            Format::HttpUrl,
+            Format::Hostname,
+            Format::CacheTag,
+            Format::UrlPrefix,
+        ] {
+            for v in values {
+                assert_eq!(accepts(format, v), check(format, v).is_ok(), "{format:?} {v:?}");
+            }
         }
     }
 

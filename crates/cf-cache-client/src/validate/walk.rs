@@ -255,6 +255,9 @@ impl<'r, 'p> Checker<'r, 'p> {
         refuse(self.place, format!("expected {expected}, found {found}"), true)
     }
 
+    /// Inlined with the fast format checks: every URL of a purge comes through here, and
+    /// the refusals, which need formatting, live out of line in `string_refusal`.
+    #[inline]
     fn string(&self, text: &str) -> Result<(), Stop> {
         let Rule::String {
             min_length,
@@ -270,7 +273,28 @@ impl<'r, 'p> Checker<'r, 'p> {
         let bytes = text.len() as u64;
         let open = max_length.is_some_and(|max| bytes > max)
             || min_length.is_some_and(|min| bytes.div_ceil(4) < min);
-        if open {
+        let format_ok = format.is_none_or(|f| formats::accepts(f, text));
+        if open || !format_ok || pattern.is_some() {
+            self.string_refusal(text)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The full string check, with the refusal it leads to; `string` takes it whenever the
+    /// quick checks cannot vouch for the value.
+    #[inline(never)]
+    fn string_refusal(&self, text: &str) -> Result<(), Stop> {
+        let Rule::String {
+            min_length,
+            max_length,
+            pattern,
+            format,
+        } = self.rule
+        else {
+            return Err(self.wrong(STRING));
+        };
+        if min_length.is_some() || max_length.is_some() {
             let chars = text.chars().count() as u64;
             if let Some(min) = min_length
                 && chars < *min
@@ -488,6 +512,7 @@ impl<'r, 'p> ser::Serializer for Checker<'r, 'p> {
         self.string(v.encode_utf8(&mut [0; 4]))
     }
 
+    #[inline]
     fn serialize_str(self, v: &str) -> Result<(), Stop> {
         self.string(v)
     }
