@@ -20,6 +20,12 @@ pub(super) fn accepts(format: Format, value: &str) -> bool {
             return true;
         }
     }
+    full_check_passes(format, value)
+}
+
+/// Out of line, so the quick path above stays small enough to inline.
+#[inline(never)]
+fn full_check_passes(format: Format, value: &str) -> bool {
     check(format, value).is_ok()
 }
 
