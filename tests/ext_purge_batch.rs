@@ -703,3 +703,22 @@ async fn a_run_can_be_spawned_as_a_task() {
         Err(e) => panic!("the run task failed: {e}"),
     }
 }
+
+#[test]
+fn runs_are_send_so_they_can_be_spawned_on_a_multi_threaded_runtime() {
+    fn send<T: Send>(_: &T) {}
+    let client = Client::builder()
+        .api_token(TOKEN)
+        .base_url("http://127.0.0.1:9")
+        .build()
+        .expect("valid settings");
+    let batcher = build(PurgeBatcher::builder(client.clone(), zone()));
+    // Built, checked for `Send` at compile time, and dropped unpolled: nothing is sent.
+    send(&batcher.run(urls(1)));
+    send(&batcher.run_with(futures::stream::iter(urls(1)), |_| {}));
+    let regions = match cf_cache_ext::batch::RegionBatcher::builder(client, ZONE).build() {
+        Ok(batcher) => batcher,
+        Err(e) => panic!("default settings are valid: {e}"),
+    };
+    send(&regions.delete(Vec::new()));
+}

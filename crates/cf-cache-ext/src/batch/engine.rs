@@ -3,7 +3,7 @@
 //! and turn each item into exactly one [`Outcome`].
 
 use std::future::Future;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
 use cf_cache_client::{Clock, Error, InvalidRequest};
@@ -36,7 +36,7 @@ pub(crate) trait Operation: Sync {
 
     fn send(&self, chunk: &Self::Chunk) -> impl Future<Output = Result<Self::Answer, Error>> + Send;
     /// Turns a successful answer into one outcome per item of the chunk.
-    fn settle(&self, chunk: Self::Chunk, answer: Self::Answer, out: &mut Vec<Outcome<ItemOf<Self>>>);
+    fn settle(&self, chunk: Self::Chunk, answer: Self::Answer, out: &mut impl FnMut(Outcome<ItemOf<Self>>));
     /// What the chunk draws from the token buckets.
     fn cost(&self, chunk: &Self::Chunk) -> Cost;
     /// How long to wait after a rate-limit answer that did not say, before doubling.
@@ -67,28 +67,56 @@ pub(crate) struct Settings {
 }
 
 /// Runs `work` to completion, handing every item's outcome to `sink` as it is known.
-pub(crate) async fn run<O, S, F>(op: &O, settings: &Settings, work: S, mut sink: F) -> BatchStats
+pub(crate) async fn run<O, S, F>(op: &O, settings: &Settings, work: S, sink: F) -> BatchStats
 where
     O: Operation,
     S: Stream<Item = Work<O::Chunk>>,
     F: FnMut(Outcome<ItemOf<O>>),
 {
     let stop = Stop::default();
-    let mut stats = BatchStats::default();
+    let outlet = Mutex::new(Outlet {
+        sink,
+        stats: BatchStats::default(),
+    });
     // `buffer_unordered` pulls the next piece of work only when a slot is free, so input is
     // read no faster than chunks are sent: memory stays at about concurrency x chunk size.
     let done = work
-        .map(|work| process(op, settings, &stop, work))
+        .map(|work| process(op, settings, &stop, &outlet, work))
         .buffer_unordered(settings.concurrency.max(1));
-    let mut done = std::pin::pin!(done);
-    while let Some(part) = done.next().await {
-        stats.absorb(&part.stats);
-        for outcome in part.outcomes {
-            stats.count(&outcome);
-            sink(outcome);
+    let mut requests = BatchStats::default();
+    {
+        let mut done = std::pin::pin!(done);
+        while let Some(part) = done.next().await {
+            requests.absorb(&part);
         }
     }
+    let mut stats = outlet.into_inner().unwrap_or_else(PoisonError::into_inner).stats;
+    stats.absorb(&requests);
     stats
+}
+
+/// Where outcomes go as soon as a chunk settles: the caller's sink, and the item counts.
+/// Shared by the chunks in flight, which are all polled by the one task running the batch,
+/// so the lock is never contended; it is taken once per chunk and never held across an
+/// `.await`.
+struct Outlet<F> {
+    sink: F,
+    stats: BatchStats,
+}
+
+impl<F> Outlet<F> {
+    fn deliver<I>(&mut self, outcome: Outcome<I>)
+    where
+        F: FnMut(Outcome<I>),
+    {
+        self.stats.count(&outcome);
+        (self.sink)(outcome);
+    }
+}
+
+fn lock<F>(outlet: &Mutex<Outlet<F>>) -> MutexGuard<'_, Outlet<F>> {
+    // A sink that panicked has already unwound through the run; the counts stay usable.
+    outlet.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Set once a failure shows that every later request would fail too.
@@ -106,22 +134,15 @@ impl Stop {
     }
 }
 
-/// The outcomes and counts of one piece of work.
-struct Part<I> {
-    outcomes: Vec<Outcome<I>>,
-    stats: BatchStats,
-}
-
-impl<I> Part<I> {
-    fn fail_all<C: Chunk<Item = I>>(&mut self, chunk: C, reason: &ItemFailure) {
-        self.outcomes.reserve(chunk.len());
-        chunk.for_each_item(|item| {
-            self.outcomes.push(Outcome::Failed(FailedItem {
-                item,
-                reason: reason.clone(),
-            }));
-        });
-    }
+/// Reports every item of `chunk` as failed for `reason`.
+fn fail_all<C: Chunk, F: FnMut(Outcome<C::Item>)>(outlet: &Mutex<Outlet<F>>, chunk: C, reason: &ItemFailure) {
+    let mut out = lock(outlet);
+    chunk.for_each_item(|item| {
+        out.deliver(Outcome::Failed(FailedItem {
+            item,
+            reason: reason.clone(),
+        }));
+    });
 }
 
 /// A chunk still to send, with the number of rate-limit answers it has had.
@@ -130,19 +151,19 @@ struct Pending<C> {
     rate_limited: u32,
 }
 
-async fn process<O: Operation>(
+/// Sends one piece of work, resending and splitting as needed; outcomes go to `outlet` as
+/// they are known, and the request-side counts are returned.
+async fn process<O: Operation, F: FnMut(Outcome<ItemOf<O>>)>(
     op: &O,
     settings: &Settings,
     stop: &Stop,
+    outlet: &Mutex<Outlet<F>>,
     work: Work<O::Chunk>,
-) -> Part<ItemOf<O>> {
-    let mut part = Part {
-        outcomes: Vec::new(),
-        stats: BatchStats::default(),
-    };
+) -> BatchStats {
+    let mut part = BatchStats::default();
     let chunk = match work {
         Work::Invalid(item, reason) => {
-            part.outcomes.push(Outcome::Failed(FailedItem {
+            lock(outlet).deliver(Outcome::Failed(FailedItem {
                 item,
                 reason: ItemFailure::Invalid(reason),
             }));
@@ -151,38 +172,42 @@ async fn process<O: Operation>(
         Work::Chunk(chunk) => chunk,
     };
     // Halves are handled here, one after the other, so a split never exceeds the concurrency.
-    let mut pending = vec![Pending {
+    // The first chunk waits outside the list, which then stays unallocated unless a chunk is
+    // resent or split.
+    let mut first = Some(Pending {
         chunk,
         rate_limited: 0,
-    }];
-    while let Some(Pending { chunk, rate_limited }) = pending.pop() {
+    });
+    let mut pending = Vec::new();
+    while let Some(Pending { chunk, rate_limited }) = first.take().or_else(|| pending.pop()) {
         if let Some(cause) = stop.cause() {
-            part.fail_all(chunk, &ItemFailure::NotSent(cause));
+            fail_all(outlet, chunk, &ItemFailure::NotSent(cause));
             continue;
         }
         if let Some(pacer) = &settings.pacer {
             let waited = pacer.acquire(op.cost(&chunk)).await;
             if !waited.is_zero() {
-                part.stats.pacing_waits += 1;
-                part.stats.pacing_wait += waited;
+                part.pacing_waits += 1;
+                part.pacing_wait += waited;
             }
             // The run may have been stopped while this chunk waited for its turn.
             if let Some(cause) = stop.cause() {
-                part.fail_all(chunk, &ItemFailure::NotSent(cause));
+                fail_all(outlet, chunk, &ItemFailure::NotSent(cause));
                 continue;
             }
         }
-        part.stats.requests += 1;
+        part.requests += 1;
         let error = match op.send(&chunk).await {
             Ok(answer) => {
-                op.settle(chunk, answer, &mut part.outcomes);
+                let mut out = lock(outlet);
+                op.settle(chunk, answer, &mut |outcome| out.deliver(outcome));
                 continue;
             }
             Err(error) => error,
         };
         match classify(&error, &settings.oversize) {
             Verdict::RateLimited(asked) => {
-                part.stats.rate_limited += 1;
+                part.rate_limited += 1;
                 let wait = asked.unwrap_or_else(|| {
                     // Without a figure from the API, wait for the plan to refill what this
                     // chunk costs, doubling each time the same chunk is refused again.
@@ -194,15 +219,15 @@ async fn process<O: Operation>(
                     // one cannot get through, the others cannot either.
                     let cause = Arc::new(error);
                     stop.set(&cause);
-                    part.fail_all(chunk, &ItemFailure::Request(cause));
+                    fail_all(outlet, chunk, &ItemFailure::Request(cause));
                     continue;
                 }
                 if let Some(pacer) = &settings.pacer {
                     pacer.hold_off(op.cost(&chunk), wait);
                 }
                 settings.clock.sleep(wait).await;
-                part.stats.rate_limit_wait += wait;
-                part.stats.resends += 1;
+                part.rate_limit_wait += wait;
+                part.resends += 1;
                 pending.push(Pending {
                     chunk,
                     rate_limited: rate_limited + 1,
@@ -211,8 +236,8 @@ async fn process<O: Operation>(
             Verdict::TooManyItems if chunk.len() > 1 => {
                 let (first, second) = chunk.split();
                 let key = op.lower_limit(&first, first.len());
-                part.stats.lower_limit(key, first.len());
-                part.stats.chunks_halved += 1;
+                part.lower_limit(key, first.len());
+                part.chunks_halved += 1;
                 // Popped in reverse: the first half goes first.
                 pending.push(Pending {
                     chunk: second,
@@ -226,10 +251,10 @@ async fn process<O: Operation>(
             Verdict::Fatal => {
                 let cause = Arc::new(error);
                 stop.set(&cause);
-                part.fail_all(chunk, &ItemFailure::Request(cause));
+                fail_all(outlet, chunk, &ItemFailure::Request(cause));
             }
             Verdict::TooManyItems | Verdict::Failed => {
-                part.fail_all(chunk, &ItemFailure::Request(Arc::new(error)));
+                fail_all(outlet, chunk, &ItemFailure::Request(Arc::new(error)));
             }
         }
     }

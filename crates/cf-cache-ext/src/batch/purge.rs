@@ -284,9 +284,8 @@ impl Operation for PurgeOp<'_> {
         accepted.map(drop)
     }
 
-    fn settle(&self, chunk: PurgeRequest, _: (), out: &mut Vec<Outcome<PurgeItem>>) {
-        out.reserve(chunk.len());
-        chunk.for_each_item(|item| out.push(Outcome::Succeeded(item)));
+    fn settle(&self, chunk: PurgeRequest, _: (), out: &mut impl FnMut(Outcome<PurgeItem>)) {
+        chunk.for_each_item(|item| out(Outcome::Succeeded(item)));
     }
 
     fn cost(&self, chunk: &PurgeRequest) -> Cost {

@@ -161,7 +161,7 @@ impl<C: Chunk + Sync> Operation for RegionOp<'_, C> {
         (self.send)(self.client, self.zone_id, chunk).await
     }
 
-    fn settle(&self, chunk: C, answer: OriginCloudRegionBatchResult, out: &mut Vec<Outcome<C::Item>>) {
+    fn settle(&self, chunk: C, answer: OriginCloudRegionBatchResult, out: &mut impl FnMut(Outcome<C::Item>)) {
         settle_by_ip(chunk.into_items(), self.ip_of, answer, out);
     }
 
@@ -188,7 +188,7 @@ fn settle_by_ip<I>(
     items: Vec<I>,
     ip_of: fn(&I) -> IpAddr,
     answer: OriginCloudRegionBatchResult,
-    out: &mut Vec<Outcome<I>>,
+    out: &mut impl FnMut(Outcome<I>),
 ) {
     let mut waiting: HashMap<IpAddr, VecDeque<usize>> = HashMap::new();
     for (index, item) in items.iter().enumerate() {
@@ -216,13 +216,13 @@ fn settle_by_ip<I>(
             settled.push(Outcome::Succeeded(item));
         }
     }
-    out.extend(settled);
-    out.extend(slots.into_iter().flatten().map(|item| {
-        Outcome::Failed(FailedItem {
+    settled.into_iter().for_each(&mut *out);
+    slots.into_iter().flatten().for_each(|item| {
+        out(Outcome::Failed(FailedItem {
             item,
             reason: ItemFailure::NotReported,
-        })
-    }));
+        }));
+    });
 }
 
 #[cfg(test)]
@@ -269,7 +269,7 @@ mod tests {
             failed: Vec::new(),
         };
         let mut out = Vec::new();
-        settle_by_ip(sent, |ip| *ip, answer, &mut out);
+        settle_by_ip(sent, |ip| *ip, answer, &mut |o| out.push(o));
         assert_eq!(summary(&out), ["ok 2001:db8::1", "ok ::ffff:192.0.2.7"]);
     }
 
@@ -292,7 +292,7 @@ mod tests {
             ],
         };
         let mut out = Vec::new();
-        settle_by_ip(sent, |ip| *ip, answer, &mut out);
+        settle_by_ip(sent, |ip| *ip, answer, &mut |o| out.push(o));
         assert_eq!(
             summary(&out),
             [
