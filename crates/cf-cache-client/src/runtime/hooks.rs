@@ -1,9 +1,8 @@
 //! progenitor's `ClientHooks` for the raw client: the one seam through which the runtime
 //! touches every request, so generated code never changes when behaviour does.
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::ResponseBuilderExt;
 use reqwest::header::{ACCEPT, HeaderName, HeaderValue, RETRY_AFTER, USER_AGENT};
 use tracing::Instrument;
 
@@ -40,15 +39,6 @@ impl ClientHooks<Runtime> for raw::Client {
         let runtime = self.inner();
         let policy = runtime.retry();
         let clock = &runtime.shared().clock;
-        // The path template, never the URL: ids stay out of logs, credentials are headers.
-        let fallback;
-        let (method, path) = match route(info.operation_id) {
-            Some(route) => route,
-            None => {
-                fallback = request.method().clone();
-                (fallback.as_str(), "?")
-            }
-        };
         let mut request = request;
         let mut retries_done = 0;
         loop {
@@ -59,13 +49,20 @@ impl ClientHooks<Runtime> for raw::Client {
             let span = tracing::debug_span!(
                 "cf_cache.request",
                 operation = info.operation_id,
-                method,
-                path,
+                method = tracing::field::Empty,
+                path = tracing::field::Empty,
                 attempt = retries_done + 1,
                 status = tracing::field::Empty,
                 cf_ray = tracing::field::Empty,
                 ratelimit = tracing::field::Empty,
             );
+            if !span.is_disabled() {
+                // The path template, never the URL: ids stay out of logs, credentials are
+                // headers. Looked up only for a span someone listens to.
+                let (method, path) = route(info.operation_id).unwrap_or((request.method().as_str(), "?"));
+                span.record("method", method);
+                span.record("path", path);
+            }
             // With no subscriber listening, entering and leaving a disabled span on every poll
             // is pure cost.
             let outcome = if span.is_disabled() {
@@ -73,19 +70,20 @@ impl ClientHooks<Runtime> for raw::Client {
             } else {
                 attempt(self.client(), request).instrument(span.clone()).await
             };
-            let now = clock.now();
+            if let Ok(response) = &outcome
+                && !span.is_disabled()
+            {
+                record(&span, response);
+            }
+            // The clock is read only where a wait may be computed: a success is final.
             let verdict = match &outcome {
-                Ok(response) => {
-                    if !span.is_disabled() {
-                        record(&span, response);
-                    }
-                    policy.decide(
-                        Outcome::Response(response.status(), response.headers()),
-                        retries_done,
-                        now,
-                    )
-                }
-                Err(e) => policy.decide(Outcome::Transport(e), retries_done, now),
+                Ok(response) if response.status().is_success() => Verdict::Done,
+                Ok(response) => policy.decide(
+                    Outcome::Response(response.status(), response.headers()),
+                    retries_done,
+                    clock.now(),
+                ),
+                Err(e) => policy.decide(Outcome::Transport(e), retries_done, clock.now()),
             };
             match (verdict, next) {
                 (Verdict::Retry { wait, reason }, Some(copy)) => {
@@ -105,7 +103,7 @@ impl ClientHooks<Runtime> for raw::Client {
                         // Only `retry-after` can hold a date to read on the client's clock; a
                         // response without it (nearly every success) needs no rewriting.
                         let wait = if response.headers().contains_key(RETRY_AFTER) {
-                            retry_after(response.headers(), now)
+                            retry_after(response.headers(), clock.now())
                         } else {
                             None
                         };
@@ -132,28 +130,26 @@ impl ClientHooks<Runtime> for raw::Client {
     }
 }
 
-/// One exchange, body included, returned as a response whose body is already in memory.
-/// The headers move across rather than being copied, and the URL is carried over (without
-/// it reqwest would parse a placeholder URL for every response).
+/// One exchange, body included. The body is read to its end through the response itself
+/// and left in its extensions for the decoder, so the response is handed on as it came:
+/// status, headers and URL untouched, nothing rebuilt.
 async fn attempt(client: &reqwest::Client, request: reqwest::Request) -> reqwest::Result<reqwest::Response> {
     let mut response = client.execute(request).await?;
-    let status = response.status();
-    let version = response.version();
-    let headers = std::mem::take(response.headers_mut());
-    let url = response.url().clone();
-    let body = response.bytes().await?;
-    // Setting only the URL and an extension cannot fail; if it did, the response would merely
-    // lack them (and the decoder would find an empty body).
-    let head = http::Response::builder()
-        .url(url)
-        .extension(BufferedBody(body))
-        .body(())
-        .unwrap_or_default();
-    let mut buffered = head.map(|()| Bytes::new());
-    *buffered.status_mut() = status;
-    *buffered.version_mut() = version;
-    *buffered.headers_mut() = headers;
-    Ok(reqwest::Response::from(buffered))
+    let mut body = match response.chunk().await? {
+        Some(first) => first,
+        None => Bytes::new(),
+    };
+    // Most bodies arrive as one chunk; longer ones are gathered.
+    if let Some(second) = response.chunk().await? {
+        let mut all = BytesMut::from(body);
+        all.extend_from_slice(&second);
+        while let Some(more) = response.chunk().await? {
+            all.extend_from_slice(&more);
+        }
+        body = all.freeze();
+    }
+    response.extensions_mut().insert(BufferedBody(body));
+    Ok(response)
 }
 
 const CF_RAY: HeaderName = HeaderName::from_static("cf-ray");

@@ -21,6 +21,19 @@ const PATH_SET: &AsciiSet = &CONTROLS
     .add(b'/')
     .add(b'%');
 
+/// Bytes written as they are by every encoding of a path segment: letters, digits, `-._~`
+/// (none of them in `PATH_SET`).
+const PLAIN: [bool; 256] = {
+    let mut plain = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        plain[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~');
+        b += 1;
+    }
+    plain
+};
+
 /// `value`, percent-encoded as one path segment when displayed.
 pub(crate) fn encode_path<T: Display>(value: T) -> Segment<T> {
     Segment(value)
@@ -40,6 +53,10 @@ struct Encoder<'a, 'f>(&'a mut fmt::Formatter<'f>);
 
 impl Write for Encoder<'_, '_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
+        // Ids are letters and digits: one scan, then written as they are.
+        if s.bytes().fold(true, |plain, b| plain & PLAIN[usize::from(b)]) {
+            return self.0.write_str(s);
+        }
         utf8_percent_encode(s, PATH_SET).try_for_each(|part| self.0.write_str(part))
     }
 }
