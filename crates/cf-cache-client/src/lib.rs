@@ -37,7 +37,7 @@ mod retry;
 mod runtime;
 pub mod validate;
 
-pub use client::{Client, ClientBuilder, ConfigError};
+pub use client::{Client, ClientBuilder, ConfigError, DEFAULT_BASE_URL};
 pub use clock::{Clock, SystemClock};
 pub use envelope::{Page, ResultInfo};
 pub use error::{
