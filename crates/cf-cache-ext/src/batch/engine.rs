@@ -86,8 +86,8 @@ where
     let mut requests = BatchStats::default();
     {
         let mut done = std::pin::pin!(done);
-        while let Some(part) = done.next().await {
-            requests.absorb(&part);
+        while let Some(counts) = done.next().await {
+            requests.absorb(&counts);
         }
     }
     let mut stats = outlet.into_inner().unwrap_or_else(PoisonError::into_inner).stats;
@@ -160,14 +160,14 @@ async fn process<O: Operation, F: FnMut(Outcome<ItemOf<O>>)>(
     outlet: &Mutex<Outlet<F>>,
     work: Work<O::Chunk>,
 ) -> BatchStats {
-    let mut part = BatchStats::default();
+    let mut counts = BatchStats::default();
     let chunk = match work {
         Work::Invalid(item, reason) => {
             lock(outlet).deliver(Outcome::Failed(FailedItem {
                 item,
                 reason: ItemFailure::Invalid(reason),
             }));
-            return part;
+            return counts;
         }
         Work::Chunk(chunk) => chunk,
     };
@@ -187,8 +187,8 @@ async fn process<O: Operation, F: FnMut(Outcome<ItemOf<O>>)>(
         if let Some(pacer) = &settings.pacer {
             let waited = pacer.acquire(op.cost(&chunk)).await;
             if !waited.is_zero() {
-                part.pacing_waits += 1;
-                part.pacing_wait += waited;
+                counts.pacing_waits += 1;
+                counts.pacing_wait += waited;
             }
             // The run may have been stopped while this chunk waited for its turn.
             if let Some(cause) = stop.cause() {
@@ -196,7 +196,7 @@ async fn process<O: Operation, F: FnMut(Outcome<ItemOf<O>>)>(
                 continue;
             }
         }
-        part.requests += 1;
+        counts.requests += 1;
         let error = match op.send(&chunk).await {
             Ok(answer) => {
                 let mut out = lock(outlet);
@@ -207,7 +207,7 @@ async fn process<O: Operation, F: FnMut(Outcome<ItemOf<O>>)>(
         };
         match classify(&error, &settings.oversize) {
             Verdict::RateLimited(asked) => {
-                part.rate_limited += 1;
+                counts.rate_limited += 1;
                 let wait = asked.unwrap_or_else(|| {
                     // Without a figure from the API, wait for the plan to refill what this
                     // chunk costs, doubling each time the same chunk is refused again.
@@ -226,8 +226,8 @@ async fn process<O: Operation, F: FnMut(Outcome<ItemOf<O>>)>(
                     pacer.hold_off(op.cost(&chunk), wait);
                 }
                 settings.clock.sleep(wait).await;
-                part.rate_limit_wait += wait;
-                part.resends += 1;
+                counts.rate_limit_wait += wait;
+                counts.resends += 1;
                 pending.push(Pending {
                     chunk,
                     rate_limited: rate_limited + 1,
@@ -236,8 +236,8 @@ async fn process<O: Operation, F: FnMut(Outcome<ItemOf<O>>)>(
             Verdict::TooManyItems if chunk.len() > 1 => {
                 let (first, second) = chunk.split();
                 let key = op.lower_limit(&first, first.len());
-                part.lower_limit(key, first.len());
-                part.chunks_halved += 1;
+                counts.lower_limit(key, first.len());
+                counts.chunks_halved += 1;
                 // Popped in reverse: the first half goes first.
                 pending.push(Pending {
                     chunk: second,
@@ -258,5 +258,5 @@ async fn process<O: Operation, F: FnMut(Outcome<ItemOf<O>>)>(
             }
         }
     }
-    part
+    counts
 }
