@@ -8,15 +8,10 @@ use super::rule::Format;
 #[inline]
 pub(super) fn accepts(format: Format, value: &str) -> bool {
     if format == Format::HttpUrl {
-        let bytes = value.as_bytes();
-        let rest = if bytes.starts_with(b"https://") {
-            &bytes[8..]
-        } else if bytes.starts_with(b"http://") {
-            &bytes[7..]
-        } else {
-            &[]
-        };
-        if !matches!(rest.first(), None | Some(b'/' | b'?' | b'#')) && printable_ascii(bytes) {
+        let lower_case_rest = value
+            .strip_prefix("https://")
+            .or_else(|| value.strip_prefix("http://"));
+        if lower_case_rest.is_some_and(names_host) && printable_ascii(value.as_bytes()) {
             return true;
         }
     }
@@ -117,20 +112,22 @@ fn uri(value: &str) -> Result<(), String> {
 }
 
 fn http_url(value: &str) -> Result<(), String> {
-    // Lower case is what nearly every caller writes, so it is tried before ignoring case.
-    let rest = value
-        .strip_prefix("https://")
-        .or_else(|| value.strip_prefix("http://"))
-        .or_else(|| strip_prefix_ignore_case(value, "https://"))
-        .or_else(|| strip_prefix_ignore_case(value, "http://"));
+    let rest =
+        strip_prefix_ignore_case(value, "https://").or_else(|| strip_prefix_ignore_case(value, "http://"));
     let Some(rest) = rest else {
         return Err("must be an absolute URL starting with http:// or https://".into());
     };
-    // The host runs up to the first `/`, `?` or `#`: it is empty exactly when one comes first.
-    if matches!(rest.as_bytes().first(), None | Some(b'/' | b'?' | b'#')) {
+    if !names_host(rest) {
         return Err("must name a host after the scheme".into());
     }
     no_blanks(value, "a URL")
+}
+
+/// Whether what follows a URL's scheme starts with a host. The host runs up to the first
+/// `/`, `?` or `#`, so it is empty exactly when one of them (or nothing) comes first.
+#[inline]
+fn names_host(rest: &str) -> bool {
+    !matches!(rest.as_bytes().first(), None | Some(b'/' | b'?' | b'#'))
 }
 
 fn strip_prefix_ignore_case<'v>(value: &'v str, prefix: &str) -> Option<&'v str> {
