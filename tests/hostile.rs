@@ -25,10 +25,13 @@
 //! | `max_response_bytes(1024)`: 1025-byte / 1024-byte envelope        | 1 / 1    | `TooLarge` {limit 1024} / `Ok`                  |
 //! | `Content-Length: 18446744073709551616` (past u64)                 | 3        | `Transport`, not a timeout                      |
 //! | peak RSS of a child process making one call against 300 MB        | 1        | `TooLarge`, VmHWM < 64 MiB                      |
+//! | connection never accepted; connect timeout 200 ms                 | 3        | `Transport` timeout {Connect, 200 ms, attempt 3}|
 //! | request read, never answered; timeout 200 ms                      | 3        | `Transport` timeout {Attempt, 200 ms, attempt 3}|
 //! | status line and half the headers, then nothing                    | 1        | `Transport` timeout {Attempt, 200 ms, attempt 1}|
 //! | headers and half the body, then nothing                           | 1        | `Transport` timeout {Attempt, 200 ms, attempt 1}|
 //! | 10,000 headers                                                    | 3        | `Transport` (hyper refuses), not a timeout      |
+//! | `102 Processing` again and again, never a final response          | 1        | `Transport` timeout {Attempt, 200 ms, attempt 1}|
+//! | an unknown field of `result` nested 100,000 arrays deep           | 1        | `Ok`: skipped, no stack overflow                |
 //! | one header line that never ends                                   | 3        | `Transport` (hyper's head limit), bounded read  |
 //! | `Content-Encoding: gzip` body (no `Accept-Encoding` sent)         | 1        | `Decode`: never decompressed                    |
 //! | ANSI/OSC escapes, CR/LF, bidi override in `errors[].message`      | 1        | `Api`, message kept, `Display` escaped          |
@@ -83,7 +86,10 @@ struct Seen {
 
 impl Seen {
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     fn path(&self) -> &str {
@@ -102,6 +108,8 @@ enum Reply {
     Lazy { head: Vec<u8>, len: u64, chunked: bool },
     /// `head`, then filler bytes without end: a header line that never ends.
     Endless { head: Vec<u8> },
+    /// These bytes again and again, without end.
+    Repeat(Vec<u8>),
 }
 
 type Script = dyn Fn(&Seen, usize) -> Reply + Send + Sync;
@@ -119,7 +127,9 @@ impl Server {
         let listener = TcpListener::bind((ip, 0))
             .await
             .unwrap_or_else(|e| panic!("cannot listen on {ip}: {e}"));
-        let addr = listener.local_addr().unwrap_or_else(|e| panic!("no local address: {e}"));
+        let addr = listener
+            .local_addr()
+            .unwrap_or_else(|e| panic!("no local address: {e}"));
         let seen = Arc::new(Mutex::new(Vec::new()));
         let sent = Arc::new(AtomicU64::new(0));
         let script: Arc<Script> = Arc::new(script);
@@ -127,8 +137,12 @@ impl Server {
         tokio::spawn(async move {
             let count = Arc::new(AtomicUsize::new(0));
             while let Ok((stream, _)) = listener.accept().await {
-                let (script, seen, sent, count) =
-                    (Arc::clone(&script), Arc::clone(&seen2), Arc::clone(&sent2), Arc::clone(&count));
+                let (script, seen, sent, count) = (
+                    Arc::clone(&script),
+                    Arc::clone(&seen2),
+                    Arc::clone(&sent2),
+                    Arc::clone(&count),
+                );
                 tokio::spawn(serve(stream, script, seen, sent, count));
             }
         });
@@ -144,7 +158,10 @@ impl Server {
     }
 
     fn requests(&self) -> Vec<Seen> {
-        self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+        self.seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     fn attempts(&self) -> usize {
@@ -205,6 +222,7 @@ async fn serve(
                 let _ = stream.write_all(b"0\r\n\r\n").await;
             }
         }
+        Reply::Repeat(bytes) => while stream.write_all(&bytes).await.is_ok() {},
         Reply::Endless { head } => {
             if stream.write_all(&head).await.is_err() {
                 return;
@@ -281,7 +299,10 @@ fn envelope(result: Value) -> Value {
 }
 
 fn cache_reserve_on() -> Vec<u8> {
-    json_response(200, &envelope(json!({"id": "cache_reserve", "editable": true, "value": "on"})))
+    json_response(
+        200,
+        &envelope(json!({"id": "cache_reserve", "editable": true, "value": "on"})),
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -296,7 +317,9 @@ fn builder(server: &Server, clock: &Arc<TestClock>) -> ClientBuilder {
 }
 
 fn build(builder: ClientBuilder) -> Client {
-    builder.build().unwrap_or_else(|e| panic!("the client must build: {e}"))
+    builder
+        .build()
+        .unwrap_or_else(|e| panic!("the client must build: {e}"))
 }
 
 /// A token client of `server` with the default policy, on a test clock.
@@ -306,7 +329,11 @@ fn client(server: &Server) -> Client {
 
 /// The same with a 200 ms attempt timeout.
 fn impatient(server: &Server, retry: RetryPolicy) -> Client {
-    build(builder(server, &TestClock::new()).timeout(SHORT).retry_policy(retry))
+    build(
+        builder(server, &TestClock::new())
+            .timeout(SHORT)
+            .retry_policy(retry),
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -337,7 +364,11 @@ async fn assert_refused(status: u16, api: &Server, recorder: &Server, client: &C
     match client.get_cache_reserve(ZONE).await {
         Err(Error::Redirected(Redirected { status: s, target })) => {
             assert_eq!(s, status);
-            assert_eq!(target, Some(recorder.origin()), "the origin only, no path or query");
+            assert_eq!(
+                target,
+                Some(recorder.origin()),
+                "the origin only, no path or query"
+            );
         }
         other => panic!("HTTP {status}: expected Redirected, got {other:?}"),
     }
@@ -416,7 +447,11 @@ async fn control_a_client_that_follows_the_redirect_hands_the_key_to_the_other_h
         .send()
         .await
         .unwrap_or_else(|e| panic!("the redirect is followed: {e}"));
-    assert_eq!(answer.status(), 200, "the other host's answer comes back as the API's");
+    assert_eq!(
+        answer.status(),
+        200,
+        "the other host's answer comes back as the API's"
+    );
     let stolen = recorder.requests();
     assert_eq!(stolen.len(), 1);
     assert_eq!(stolen[0].header("x-auth-key"), Some(API_KEY));
@@ -459,7 +494,8 @@ async fn a_content_length_over_the_cap_is_refused_before_the_body_is_read() {
 #[tokio::test]
 async fn a_streamed_body_over_the_cap_stops_being_read_at_the_cap() {
     let server = Server::start("127.0.0.1", |_, _| Reply::Lazy {
-        head: b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n".to_vec(),
+        head: b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
+            .to_vec(),
         len: HUGE,
         chunked: true,
     })
@@ -490,9 +526,11 @@ async fn an_oversized_error_body_is_refused_and_not_retried() {
 async fn the_cap_is_configurable_and_exact() {
     // An envelope padded to exactly `size` bytes.
     fn padded(size: usize) -> Vec<u8> {
-        let base = envelope(json!({"id": "cache_reserve", "editable": true, "value": "on", "pad": ""})).to_string();
+        let base =
+            envelope(json!({"id": "cache_reserve", "editable": true, "value": "on", "pad": ""})).to_string();
         let pad = "x".repeat(size - base.len());
-        let body = envelope(json!({"id": "cache_reserve", "editable": true, "value": "on", "pad": pad})).to_string();
+        let body =
+            envelope(json!({"id": "cache_reserve", "editable": true, "value": "on", "pad": pad})).to_string();
         assert_eq!(body.len(), size);
         response(200, &[("content-type", "application/json")], body.as_bytes())
     }
@@ -515,7 +553,11 @@ async fn a_content_length_past_u64_is_a_transport_error() {
         Err(Error::Transport(e)) => assert!(!e.is_timeout(), "{e}"),
         other => panic!("expected Transport, got {other:?}"),
     }
-    assert_eq!(server.attempts(), 3, "a malformed response is retried like a reset");
+    assert_eq!(
+        server.attempts(),
+        3,
+        "a malformed response is retried like a reset"
+    );
 }
 
 /// The child process of [`peak_rss_of_one_call_against_a_300_mb_body_stays_under_64_mib`]:
@@ -570,7 +612,8 @@ fn run_child(name: &str, env: &[(&str, String)]) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn peak_rss_of_one_call_against_a_300_mb_body_stays_under_64_mib() {
     let server = Server::start("127.0.0.1", |_, _| Reply::Lazy {
-        head: b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n".to_vec(),
+        head: b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
+            .to_vec(),
         len: HUGE,
         chunked: true,
     })
@@ -614,7 +657,11 @@ fn timed_out(result: cf_cache_client::Result<impl std::fmt::Debug>) -> Timeout {
 #[tokio::test]
 async fn a_request_never_answered_times_out_on_every_attempt_and_says_so() {
     let server = Server::start("127.0.0.1", |_, _| Reply::ThenStall(Vec::new())).await;
-    let timeout = timed_out(impatient(&server, RetryPolicy::default()).get_cache_reserve(ZONE).await);
+    let timeout = timed_out(
+        impatient(&server, RetryPolicy::default())
+            .get_cache_reserve(ZONE)
+            .await,
+    );
     assert_eq!(
         timeout,
         Timeout {
@@ -627,12 +674,53 @@ async fn a_request_never_answered_times_out_on_every_attempt_and_says_so() {
 }
 
 #[tokio::test]
+async fn a_connection_never_accepted_hits_the_connect_timeout_and_says_so() {
+    // A listener whose backlog of one is taken: the kernel drops further SYNs, so connecting
+    // hangs until the client gives up.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap_or_else(|e| panic!("a socket: {e}"));
+    socket
+        .bind(
+            "127.0.0.1:0"
+                .parse()
+                .unwrap_or_else(|e| panic!("an address: {e}")),
+        )
+        .unwrap_or_else(|e| panic!("bind: {e}"));
+    let listener = socket.listen(0).unwrap_or_else(|e| panic!("listen: {e}"));
+    let addr = listener
+        .local_addr()
+        .unwrap_or_else(|e| panic!("no local address: {e}"));
+    let _queued = std::net::TcpStream::connect(addr).unwrap_or_else(|e| panic!("the first connect: {e}"));
+    let clock = TestClock::new();
+    let client = build(
+        Client::builder()
+            .api_token(TOKEN)
+            .base_url(format!("http://{addr}"))
+            .clock(Arc::clone(&clock) as Arc<dyn Clock>)
+            .connect_timeout(SHORT),
+    );
+    let timeout = timed_out(client.get_cache_reserve(ZONE).await);
+    assert_eq!(
+        timeout,
+        Timeout {
+            kind: TimeoutKind::Connect,
+            limit: SHORT,
+            attempt: 3
+        }
+    );
+    assert_eq!(clock.sleeps().len(), 2, "retried twice, like any connect failure");
+}
+
+#[tokio::test]
 async fn headers_that_never_finish_time_out() {
     let server = Server::start("127.0.0.1", |_, _| {
         Reply::ThenStall(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-half".to_vec())
     })
     .await;
-    let timeout = timed_out(impatient(&server, RetryPolicy::none()).get_cache_reserve(ZONE).await);
+    let timeout = timed_out(
+        impatient(&server, RetryPolicy::none())
+            .get_cache_reserve(ZONE)
+            .await,
+    );
     assert_eq!((timeout.kind, timeout.attempt), (TimeoutKind::Attempt, 1));
     assert_eq!(server.attempts(), 1);
 }
@@ -643,7 +731,11 @@ async fn a_body_that_never_finishes_times_out() {
         Reply::ThenStall(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{\"success\":".to_vec())
     })
     .await;
-    let timeout = timed_out(impatient(&server, RetryPolicy::none()).get_cache_reserve(ZONE).await);
+    let timeout = timed_out(
+        impatient(&server, RetryPolicy::none())
+            .get_cache_reserve(ZONE)
+            .await,
+    );
     assert_eq!((timeout.kind, timeout.attempt), (TimeoutKind::Attempt, 1));
     assert_eq!(server.attempts(), 1);
 }
@@ -668,6 +760,48 @@ async fn a_header_flood_is_refused_without_a_timeout() {
         other => panic!("expected Transport, got {other:?}"),
     }
     assert_eq!(server.attempts(), 3);
+}
+
+#[tokio::test]
+async fn endless_informational_responses_end_at_the_attempt_timeout() {
+    let server = Server::start("127.0.0.1", |_, _| {
+        Reply::Repeat(b"HTTP/1.1 102 Processing\r\n\r\n".to_vec())
+    })
+    .await;
+    let timeout = timed_out(
+        impatient(&server, RetryPolicy::none())
+            .get_cache_reserve(ZONE)
+            .await,
+    );
+    assert_eq!((timeout.kind, timeout.attempt), (TimeoutKind::Attempt, 1));
+    assert_eq!(server.attempts(), 1);
+}
+
+#[tokio::test]
+async fn json_nested_100_000_deep_in_an_unknown_field_is_skipped_without_overflowing_the_stack() {
+    let server = Server::start("127.0.0.1", |_, _| {
+        let depth = 100_000;
+        let body = format!(
+            "{{\"success\":true,\"errors\":[],\"messages\":[],\"result\":{{\"id\":\"cache_reserve\",\
+             \"editable\":true,\"value\":\"on\",\"extra\":{}{}}}}}",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
+        Reply::Bytes(response(
+            200,
+            &[("content-type", "application/json")],
+            body.as_bytes(),
+        ))
+    })
+    .await;
+    // A stack overflow would abort the whole test binary; serde_json skips what it ignores
+    // without recursing.
+    let setting = client(&server)
+        .get_cache_reserve(ZONE)
+        .await
+        .unwrap_or_else(|e| panic!("the known fields decode: {e}"));
+    assert_eq!(setting.value, cf_cache_client::types::ToggleValue::On);
+    assert_eq!(server.attempts(), 1);
 }
 
 #[tokio::test]
@@ -746,13 +880,20 @@ async fn escape_sequences_in_server_messages_are_escaped_when_displayed() {
 #[tokio::test]
 async fn a_non_utf8_error_body_is_kept_lossily() {
     let server = Server::start("127.0.0.1", |_, _| {
-        Reply::Bytes(response(400, &[("content-type", "text/html")], b"<p>\xff\xfe\x1b[31m</p>"))
+        Reply::Bytes(response(
+            400,
+            &[("content-type", "text/html")],
+            b"<p>\xff\xfe\x1b[31m</p>",
+        ))
     })
     .await;
     match client(&server).get_cache_reserve(ZONE).await {
         Err(Error::Api(api)) => {
             assert_eq!(api.status, 400);
-            assert_eq!(api.body_snippet.as_deref(), Some("<p>\u{fffd}\u{fffd}\u{1b}[31m</p>"));
+            assert_eq!(
+                api.body_snippet.as_deref(),
+                Some("<p>\u{fffd}\u{fffd}\u{1b}[31m</p>")
+            );
             assert!(!api.to_string().contains('\u{1b}'), "{api}");
         }
         other => panic!("expected Api, got {other:?}"),
@@ -805,6 +946,18 @@ fn plain_http_base_urls_off_loopback_are_refused_however_they_are_disguised() {
             matches!(refused, Err(ConfigError::InsecureBaseUrl(_))),
             "{url}: {refused:?}"
         );
+    }
+}
+
+#[test]
+fn a_refused_base_url_is_shown_by_its_origin_only() {
+    let refused = Client::builder()
+        .api_token(TOKEN)
+        .base_url("http://api.example.com/\u{1b}[2Jclient/v4")
+        .build();
+    match refused {
+        Err(ConfigError::InsecureBaseUrl(origin)) => assert_eq!(origin, "http://api.example.com"),
+        other => panic!("expected InsecureBaseUrl, got {other:?}"),
     }
 }
 
@@ -886,7 +1039,9 @@ async fn a_list_that_never_ends_stops_at_max_pages() {
 fn in_progress() -> Vec<u8> {
     json_response(
         200,
-        &envelope(json!({"id": "cache_reserve_clear", "start_ts": "2026-11-23T00:00:00Z", "state": "In-progress"})),
+        &envelope(
+            json!({"id": "cache_reserve_clear", "start_ts": "2026-11-23T00:00:00Z", "state": "In-progress"}),
+        ),
     )
 }
 
@@ -950,24 +1105,36 @@ impl SteppedClock {
     fn new(forward: bool, wall_jump: Duration) -> Arc<Self> {
         Arc::new(Self {
             started: Instant::now(),
-            state: Mutex::new((Duration::ZERO, SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_392_000))),
+            state: Mutex::new((
+                Duration::ZERO,
+                SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_392_000),
+            )),
             forward,
             wall_jump,
         })
     }
 
     fn slept(&self) -> Duration {
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).0
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .0
     }
 }
 
 impl Clock for SteppedClock {
     fn now(&self) -> SystemTime {
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).1
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .1
     }
 
     fn sleep(&self, duration: Duration) -> cf_cache_client::clock::Sleep {
-        let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         state.0 += duration;
         state.1 = if self.forward {
             state.1 + duration + self.wall_jump
@@ -1028,7 +1195,11 @@ async fn a_rate_limit_that_never_lifts_ends_the_batch() {
         .iter()
         .filter(|f| matches!(f.reason, ItemFailure::NotSent(_)))
         .count();
-    assert_eq!((sent_first, not_sent), (30, 60), "chunk 1 gave up; the rest never went");
+    assert_eq!(
+        (sent_first, not_sent),
+        (30, 60),
+        "chunk 1 gave up; the rest never went"
+    );
     // 1 send + 8 resends of the first chunk, each tried 3 times by the client.
     assert_eq!(report.stats.requests, 9);
     assert_eq!(server.attempts(), 27);
@@ -1063,7 +1234,10 @@ async fn a_server_refusing_every_size_ends_with_every_item_failed() {
 /// 4,500 tags in 45 chunks on the Free plan (25 at once, then one per 12 s), on `clock`.
 async fn paced_run(clock: Arc<dyn Clock>) -> (usize, Duration) {
     let server = Server::start("127.0.0.1", |_, _| {
-        Reply::Bytes(json_response(200, &envelope(json!({"id": "9a7806061c88ada191ed06f989cc3dac"}))))
+        Reply::Bytes(json_response(
+            200,
+            &envelope(json!({"id": "9a7806061c88ada191ed06f989cc3dac"})),
+        ))
     })
     .await;
     let client = build(

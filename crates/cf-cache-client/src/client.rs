@@ -326,7 +326,9 @@ fn checked_base_url(raw: &str, allow_insecure_http: bool) -> Result<String, Conf
                 None => false,
             };
             if !loopback && !allow_insecure_http {
-                return Err(ConfigError::InsecureBaseUrl(raw.to_string()));
+                // The origin as parsed: a value from the environment may carry anything
+                // (escape sequences included) in its other parts.
+                return Err(ConfigError::InsecureBaseUrl(url.origin().ascii_serialization()));
             }
         }
         other => {
@@ -356,7 +358,8 @@ pub enum ConfigError {
     /// The base URL does not parse or has parts an API base cannot have.
     #[error("invalid base URL: {0}")]
     InvalidBaseUrl(String),
-    /// `http://` to a host that is not loopback, without [`ClientBuilder::allow_insecure_http`].
+    /// `http://` to a host that is not loopback, without [`ClientBuilder::allow_insecure_http`];
+    /// it holds the refused origin.
     #[error(
         "refusing plain http to {0}: credentials would travel unencrypted; use https or allow_insecure_http(true)"
     )]

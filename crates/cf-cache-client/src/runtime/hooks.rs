@@ -9,10 +9,10 @@ use crate::error::{ResponseTooLarge, Timeout, TimeoutKind};
 use crate::generated::operations::route;
 use crate::generated::raw;
 use crate::retry::{Outcome, Verdict};
-use crate::runtime::Runtime;
 use crate::runtime::attempt::{Failed, attempt};
 use crate::runtime::decode::{Abandoned, RETRY_AFTER_MS};
 use crate::runtime::decode::{WaitTooLong, retry_after};
+use crate::runtime::{Limits, Runtime};
 
 impl ClientHooks<Runtime> for raw::Client {
     async fn pre<E>(
@@ -111,26 +111,7 @@ impl ClientHooks<Runtime> for raw::Client {
                 }
                 (verdict, _) => {
                     let too_long = verdict == Verdict::WaitTooLong;
-                    let attempt = retries_done + 1;
-                    let outcome = match outcome {
-                        Ok(response) => Ok(response),
-                        Err(Failed::TimedOut) => Ok(abandoned(Timeout {
-                            kind: TimeoutKind::Attempt,
-                            limit: limits.attempt_timeout,
-                            attempt,
-                        })),
-                        // The connect timeout is the only one set on the reqwest client by
-                        // the builder (a `reqwest::ClientBuilder` handed in may add its own:
-                        // those stay reqwest's errors, unnamed).
-                        Err(Failed::Transport(e)) if e.is_connect() && e.is_timeout() => {
-                            Ok(abandoned(Timeout {
-                                kind: TimeoutKind::Connect,
-                                limit: limits.connect_timeout,
-                                attempt,
-                            }))
-                        }
-                        Err(Failed::Transport(e)) => Err(e),
-                    };
+                    let outcome = hand_on(outcome, retries_done + 1, limits);
                     return outcome.map(|mut response| {
                         // Only `retry-after` can hold a date to read on the client's clock; a
                         // response without it (nearly every success) needs no rewriting.
@@ -159,6 +140,26 @@ impl ClientHooks<Runtime> for raw::Client {
                 }
             }
         }
+    }
+}
+
+/// What `exec` returns for the attempt that ended the call: the response, or reqwest's error.
+/// The client's own timeouts become stand-in responses marked with [`Abandoned`].
+fn hand_on(
+    outcome: Result<reqwest::Response, Failed>,
+    attempt: u32,
+    limits: &Limits,
+) -> reqwest::Result<reqwest::Response> {
+    let timeout = |kind, limit| Ok(abandoned(Timeout { kind, limit, attempt }));
+    match outcome {
+        Ok(response) => Ok(response),
+        Err(Failed::TimedOut) => timeout(TimeoutKind::Attempt, limits.attempt_timeout),
+        // The connect timeout is the only timeout the builder sets on the reqwest client; one
+        // that a `reqwest::ClientBuilder` handed in adds stays reqwest's error, unnamed.
+        Err(Failed::Transport(e)) if e.is_connect() && e.is_timeout() => {
+            timeout(TimeoutKind::Connect, limits.connect_timeout)
+        }
+        Err(Failed::Transport(e)) => Err(e),
     }
 }
 

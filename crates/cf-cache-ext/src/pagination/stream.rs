@@ -371,6 +371,63 @@ mod tests {
     }
 
     #[test]
+    fn a_list_that_never_ends_stops_at_the_default_max_pages() {
+        let calls = RefCell::new(0);
+        let stream = paginate(|page, _per_page| {
+            *calls.borrow_mut() += 1;
+            ready(Ok(Page {
+                items: vec![page],
+                result_info: None,
+            }))
+        })
+        .per_page(1)
+        .pages()
+        .expect("valid");
+        let pages: Vec<_> = block_on(stream.collect());
+        assert_eq!(pages.len(), 10_001, "10,000 pages, then the error");
+        assert!(matches!(
+            pages[10_000],
+            Err(PageError::TooManyPages {
+                page: 10_001,
+                max_pages: 10_000
+            })
+        ));
+        assert_eq!(*calls.borrow(), 10_000);
+    }
+
+    #[test]
+    fn read_ahead_never_requests_a_page_past_max_pages() {
+        let calls = RefCell::new(Vec::new());
+        let stream = paginate(list(1_000, true, &calls))
+            .max_pages(3)
+            .read_ahead(true)
+            .items()
+            .expect("valid");
+        let seen: Vec<_> = block_on(stream.collect());
+        assert_eq!(seen.len(), 301);
+        assert!(matches!(seen[300], Err(PageError::TooManyPages { page: 4, .. })));
+        assert_eq!(calls.borrow().len(), 3);
+    }
+
+    #[test]
+    fn a_page_equal_to_the_previous_one_ends_the_stream() {
+        let calls = RefCell::new(0);
+        let stream = paginate(|_page, per_page| {
+            *calls.borrow_mut() += 1;
+            ready(Ok(Page {
+                items: vec![7u8; per_page as usize],
+                result_info: None,
+            }))
+        })
+        .items()
+        .expect("valid");
+        let seen: Vec<_> = block_on(stream.collect());
+        assert_eq!(seen.len(), 101);
+        assert!(matches!(seen[100], Err(PageError::Repeated { page: 2 })));
+        assert_eq!(*calls.borrow(), 2);
+    }
+
+    #[test]
     fn bad_paging_parameters_are_refused_before_any_fetch() {
         let calls = RefCell::new(Vec::new());
         for (start, per_page, field) in [(1, 0, "per_page"), (1, 101, "per_page"), (0, 100, "page")] {
