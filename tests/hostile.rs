@@ -12,39 +12,40 @@
 //! No test sleeps: retries wait on a [`TestClock`], and the few servers that stall do so for a
 //! client whose attempt timeout is 200 ms.
 //!
-//! | scenario                                                          | attempts | result                                          |
-//! |-------------------------------------------------------------------|----------|-------------------------------------------------|
-//! | 301/302/303/307/308 to 127.0.0.2, token                           | 1        | `Redirected` {status, target origin}; 0 at .2   |
-//! | same, email + Global API key                                      | 1        | `Redirected`; 0 requests at .2                  |
-//! | same, key, retries on (5) and `x-should-retry: true`              | 1        | `Redirected`; 0 requests at .2                  |
-//! | same, token / key, `http_client(reqwest::Client::builder())`     | 1        | `Redirected`; 0 requests at .2                  |
-//! | control: reqwest alone following the 302 with `X-Auth-Key`        | 1 + 1    | the key arrives at .2                           |
-//! | 200, `Content-Length: 300000000`                                  | 1        | `TooLarge` {limit 16 MiB, declared 300000000}   |
-//! | 200, 300 MB chunked body (no length)                              | 1        | `TooLarge` {declared None}                      |
-//! | 503, 300 MB chunked body                                          | 1        | `TooLarge` (not retried)                        |
-//! | `max_response_bytes(1024)`: 1025-byte / 1024-byte envelope        | 1 / 1    | `TooLarge` {limit 1024} / `Ok`                  |
-//! | `Content-Length: 18446744073709551616` (past u64)                 | 3        | `Transport`, not a timeout                      |
-//! | peak RSS of a child process making one call against 300 MB        | 1        | `TooLarge`, VmHWM < 64 MiB                      |
-//! | connection never accepted; connect timeout 200 ms                 | 3        | `Transport` timeout {Connect, 200 ms, attempt 3}|
-//! | request read, never answered; timeout 200 ms                      | 3        | `Transport` timeout {Attempt, 200 ms, attempt 3}|
-//! | status line and half the headers, then nothing                    | 1        | `Transport` timeout {Attempt, 200 ms, attempt 1}|
-//! | headers and half the body, then nothing                           | 1        | `Transport` timeout {Attempt, 200 ms, attempt 1}|
-//! | 10,000 headers                                                    | 3        | `Transport` (hyper refuses), not a timeout      |
-//! | `102 Processing` again and again, never a final response          | 1        | `Transport` timeout {Attempt, 200 ms, attempt 1}|
-//! | an unknown field of `result` nested 100,000 arrays deep           | 1        | `Ok`: skipped, no stack overflow                |
-//! | one header line that never ends                                   | 3        | `Transport` (hyper's head limit), bounded read  |
-//! | `Content-Encoding: gzip` body (no `Accept-Encoding` sent)         | 1        | `Decode`: never decompressed                    |
-//! | ANSI/OSC escapes, CR/LF, bidi override in `errors[].message`      | 1        | `Api`, message kept, `Display` escaped          |
-//! | 400 with a non-UTF-8 body                                         | 1        | `Api`, lossy `body_snippet`                     |
-//! | `HTTP_PROXY` set (child process), http loopback base URL          | 1        | `Ok`; 0 requests at the proxy                   |
-//! | plain-http non-loopback base URLs (as from `CLOUDFLARE_BASE_URL`) | 0        | `ConfigError::InsecureBaseUrl`                  |
-//! | list ignoring `page`: the same full page every time               | 2        | 100 items, then `PageError::Repeated {page 2}`  |
-//! | list that is never short, `max_pages(50)`                         | 50       | 5,000 items, then `TooManyPages {page 51}`      |
-//! | Reserve Clear "In-progress" forever                               | 160      | `DeadlineExceeded` at 26 h                      |
-//! | same, the wall clock stepping back an hour on every wait          | 160      | `DeadlineExceeded` at 26 h (monotonic)          |
-//! | purge batch, 429 `retry-after: 0` forever                         | 27       | all failed, run stopped, 9 sends of chunk 1     |
-//! | purge batch, 413 forever                                          | 59       | every item failed, chunk halved down to 1s      |
-//! | paced purge batch, the wall clock jumping a day on every wait     | 45       | same pacing waits as a steady clock (no burst)  |
+//! | scenario                                                            | attempts | result                                             |
+//! |---------------------------------------------------------------------|----------|----------------------------------------------------|
+//! | 301/302/303/307/308 to 127.0.0.2, API token                         | 1        | `Redirected` {status, target origin}; 0 at .2      |
+//! | same, email + Global API key                                        | 1        | `Redirected`; 0 requests at .2                     |
+//! | same, key, `with_max_retries(5)`, `x-should-retry: true`            | 1        | `Redirected`; 0 requests at .2                     |
+//! | same, token and key, `http_client(reqwest::Client::builder())`      | 1        | `Redirected`; 0 requests at .2                     |
+//! | control: plain reqwest following the 302 with `X-Auth-Key`          | 1 + 1    | the key arrives at .2                              |
+//! | 200, `Content-Length: 300000000`                                    | 1        | `TooLarge` {limit 16 MiB, declared 300000000}      |
+//! | 200, 300 MB chunked body                                            | 1        | `TooLarge` {declared None}; < 64 MiB sent          |
+//! | 503, 300 MB chunked body                                            | 1        | `TooLarge` (not retried)                           |
+//! | `max_response_bytes(1024)`: 1,025-byte / 1,024-byte envelope        | 1 / 1    | `TooLarge` {limit 1024} / `Ok`                     |
+//! | `Content-Length: 18446744073709551616` (past u64)                   | 3        | `Transport`, not a timeout                         |
+//! | child process, one call against a 300 MB chunked body               | 1        | `TooLarge`; its VmHWM < 64 MiB                     |
+//! | connection never accepted; connect timeout 200 ms                   | 3        | timeout {Connect, 200 ms, attempt 3}               |
+//! | request read, never answered; attempt timeout 200 ms                | 3        | timeout {Attempt, 200 ms, attempt 3}               |
+//! | status line and half the headers, then nothing (no retries)         | 1        | timeout {Attempt, 200 ms, attempt 1}               |
+//! | headers and half the body, then nothing (no retries)                | 1        | timeout {Attempt, 200 ms, attempt 1}               |
+//! | 429 `retry-after` IMF-fixdate / RFC 850 / asctime (+30 s), then 200 | 2        | `Ok`; one 30 s sleep on the test clock             |
+//! | 10,000 response headers                                             | 3        | `Transport` (hyper refuses), not a timeout         |
+//! | `102 Processing` again and again, no final response (no retries)    | 1        | timeout {Attempt, 200 ms, attempt 1}               |
+//! | an unknown field of `result` nested 100,000 arrays deep             | 1        | `Ok`: skipped, no stack overflow                   |
+//! | one header line that never ends                                     | 3        | `Transport` (hyper's head limit); bounded read     |
+//! | `Content-Encoding: gzip` body to a reqwest builder                  | 1        | `Decode`: never decompressed, none asked for       |
+//! | ANSI/OSC escapes, CR LF, bidi override in `errors[].message`        | 1        | `Api`; message kept, `Display` escaped             |
+//! | 400 with a non-UTF-8 body                                           | 1        | `Api`; lossy, escaped `body_snippet`               |
+//! | child process with `HTTP_PROXY` set, plain-http loopback base URL   | 1        | `Ok`; 0 requests at the proxy                      |
+//! | plain-http non-loopback base URLs, however disguised                | 0        | `ConfigError::InsecureBaseUrl`, origin only        |
+//! | a list ignoring `page`: the same full page every time               | 2        | 100 items, then `PageError::Repeated {page 2}`     |
+//! | a list that is never short, `max_pages(50)`                         | 50       | 5,000 items, then `TooManyPages {page 51}`         |
+//! | Reserve Clear "In-progress" forever                                 | 160      | `DeadlineExceeded` at 26 h, 159 polls              |
+//! | same, the wall clock stepping back an hour at every wait            | 160      | the same: the deadline is monotonic                |
+//! | purge batch of 90 URLs, 429 `retry-after: 0` forever                | 27       | 30 failed, 60 not sent: 9 sends x 3 attempts       |
+//! | purge batch of 30 URLs, 413 forever                                 | 59       | 30 failed: halved down to single URLs              |
+//! | paced batch of 45 tag chunks, the wall clock jumping a day per wait | 45       | same pacing waits (240 s) as a steady clock        |
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -738,6 +739,34 @@ async fn a_body_that_never_finishes_times_out() {
     );
     assert_eq!((timeout.kind, timeout.attempt), (TimeoutKind::Attempt, 1));
     assert_eq!(server.attempts(), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Retry-After in every HTTP-date form
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn retry_after_is_honoured_in_each_http_date_form() {
+    // 30 s after the test clock's start, 2026-11-23T00:00:00Z.
+    for date in [
+        "Mon, 23 Nov 2026 00:00:30 GMT",
+        "Monday, 23-Nov-26 00:00:30 GMT",
+        "Mon Nov 23 00:00:30 2026",
+    ] {
+        let server = Server::start("127.0.0.1", move |_, index| {
+            Reply::Bytes(if index == 0 {
+                response(429, &[("retry-after", date)], b"")
+            } else {
+                cache_reserve_on()
+            })
+        })
+        .await;
+        let clock = TestClock::new();
+        let result = build(builder(&server, &clock)).get_cache_reserve(ZONE).await;
+        assert!(result.is_ok(), "{date}: {result:?}");
+        assert_eq!(clock.sleeps(), [Duration::from_secs(30)], "{date}");
+        assert_eq!(server.attempts(), 2, "{date}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -193,8 +193,8 @@ impl ClientBuilder {
 
     /// The most bytes read from one response body (default [`DEFAULT_MAX_RESPONSE_BYTES`],
     /// 16 MiB). Enforced while the body streams in: a larger body, or a `Content-Length`
-    /// announcing one, ends the call with [`Error::TooLarge`](crate::Error::TooLarge) and no
-    /// more than the limit is ever held. Must be above zero.
+    /// announcing one, ends the call with [`Error::TooLarge`](crate::Error::TooLarge), having
+    /// read no more than the limit and the chunk in hand. Must be above zero.
     pub fn max_response_bytes(mut self, bytes: usize) -> Self {
         self.max_response_bytes = Some(bytes);
         self
