@@ -350,15 +350,28 @@ pub(crate) fn snippet(body: &[u8]) -> String {
 pub struct Printable<'a>(pub &'a str);
 
 impl fmt::Display for Printable<'_> {
+    /// Honours width and alignment (`{:<40}`), so tables of server values line up.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut rest = self.0;
-        while let Some((at, c)) = rest.char_indices().find(|&(_, c)| needs_escaping(c)) {
-            f.write_str(&rest[..at])?;
-            write!(f, "{}", c.escape_unicode())?;
-            rest = &rest[at + c.len_utf8()..];
+        if !self.0.chars().any(needs_escaping) {
+            return f.pad(self.0);
         }
-        f.write_str(rest)
+        if f.width().is_some() || f.precision().is_some() {
+            let mut escaped = String::new();
+            write_escaped(&mut escaped, self.0)?;
+            return f.pad(&escaped);
+        }
+        write_escaped(f, self.0)
     }
+}
+
+fn write_escaped(out: &mut impl fmt::Write, text: &str) -> fmt::Result {
+    let mut rest = text;
+    while let Some((at, c)) = rest.char_indices().find(|&(_, c)| needs_escaping(c)) {
+        out.write_str(&rest[..at])?;
+        write!(out, "{}", c.escape_unicode())?;
+        rest = &rest[at + c.len_utf8()..];
+    }
+    out.write_str(rest)
 }
 
 /// Controls (C0, DEL, C1) and the characters that reorder or hide text.
@@ -382,6 +395,8 @@ mod tests {
             "\\u{1b}[2J\\u{1b}]0;owned\\u{7}ok\\u{d}\\u{a}line\\u{9b}31m \\u{202e}txt.exe caf\u{e9}"
         );
         assert_eq!(Printable("plain text").to_string(), "plain text");
+        assert_eq!(format!("[{:<6}]", Printable("aws")), "[aws   ]");
+        assert_eq!(format!("[{:>8}]", Printable("a\u{7}")), "[  a\\u{7}]");
     }
 
     #[test]
