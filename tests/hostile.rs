@@ -44,6 +44,7 @@
 //! | Reserve Clear "In-progress" forever                                 | 160      | `DeadlineExceeded` at 26 h, 159 polls              |
 //! | same, the wall clock stepping back an hour at every wait            | 160      | the same: the deadline is monotonic                |
 //! | purge batch of 90 URLs, 429 `retry-after: 0` forever                | 27       | 30 failed, 60 not sent: 9 sends x 3 attempts       |
+//! | purge batch of 90 URLs (email + key), 307 to 127.0.0.2              | 1        | 30 failed `Redirected`, 60 not sent; 0 at .2       |
 //! | purge batch of 30 URLs, 413 forever                                 | 59       | 30 failed: halved down to single URLs              |
 //! | paced batch of 45 tag chunks, the wall clock jumping a day per wait | 45       | same pacing waits (240 s) as a steady clock        |
 
@@ -1232,6 +1233,31 @@ async fn a_rate_limit_that_never_lifts_ends_the_batch() {
     // 1 send + 8 resends of the first chunk, each tried 3 times by the client.
     assert_eq!(report.stats.requests, 9);
     assert_eq!(server.attempts(), 27);
+}
+
+#[tokio::test]
+async fn a_redirecting_server_stops_the_batch_at_the_first_request() {
+    let (api, recorder) = redirecting(307, &[]).await;
+    let client = build(builder(&api, &TestClock::new()).api_key(EMAIL, API_KEY));
+    let batcher = PurgeBatcher::builder(client, purge_zone())
+        .concurrency(1)
+        .pacing(false)
+        .build()
+        .expect("valid settings");
+    let report = batcher.run(urls(90)).await;
+    assert_eq!((report.succeeded.len(), report.failed.len()), (0, 90));
+    let redirected = |e: &Error| matches!(e, Error::Redirected(Redirected { status: 307, .. }));
+    let (sent, not_sent) = report.failed.iter().fold((0, 0), |(s, n), f| match &f.reason {
+        ItemFailure::Request(e) if redirected(e) => (s + 1, n),
+        ItemFailure::NotSent(e) if redirected(e) => (s, n + 1),
+        other => panic!("unexpected failure {other}"),
+    });
+    assert_eq!(
+        (sent, not_sent),
+        (30, 60),
+        "every later request would be redirected too"
+    );
+    assert_eq!((api.attempts(), recorder.attempts()), (1, 0));
 }
 
 #[tokio::test]
