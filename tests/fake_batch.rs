@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 
 use cf_cache_client::types::{CloudVendor, OriginCloudRegionRequest};
-use cf_cache_ext::batch::{ItemFailure, Plan as BatchPlan, PurgeBatcher, PurgeItem, PurgeTarget, RegionBatcher};
+use cf_cache_ext::batch::{
+    ItemFailure, Plan as BatchPlan, PurgeBatcher, PurgeItem, PurgeTarget, RegionBatcher,
+};
 use cf_cache_fake::{Config, FakeCloudflare, Faults, Plan, PurgedKind};
 use cf_cache_tests::ZONE;
 use cf_cache_tests::fake::{client, start};
@@ -48,7 +50,9 @@ fn url_item(kind: &PurgedKind) -> Option<&str> {
 #[tokio::test]
 async fn twenty_thousand_urls_on_free_are_each_purged_once_without_a_429() {
     let fake = start(Config::new().plan(Plan::Free)).await;
-    let report = batcher(&fake, BatchPlan::Free, true).run((0..20_000).map(|i| PurgeItem::Url(url(i)))).await;
+    let report = batcher(&fake, BatchPlan::Free, true)
+        .run((0..20_000).map(|i| PurgeItem::Url(url(i))))
+        .await;
     assert_eq!((report.succeeded.len(), report.failed.len()), (20_000, 0));
     assert_eq!(fake.rate_limited(), 0, "the pacer must keep under every limit");
     let counts = purge_counts(&fake);
@@ -62,7 +66,9 @@ async fn twenty_thousand_urls_on_free_are_each_purged_once_without_a_429() {
 #[tokio::test]
 async fn unpaced_tag_purges_hit_the_free_bucket_and_still_land_once_each() {
     let fake = start(Config::new().plan(Plan::Free)).await;
-    let tags: Vec<PurgeItem> = (0..3_000).map(|i| PurgeItem::Tag(format!("release-{i}"))).collect();
+    let tags: Vec<PurgeItem> = (0..3_000)
+        .map(|i| PurgeItem::Tag(format!("release-{i}")))
+        .collect();
     let report = batcher(&fake, BatchPlan::Free, false).run(tags).await;
     assert_eq!((report.succeeded.len(), report.failed.len()), (3_000, 0));
     // 30 requests of 100 tags against a bucket of 25: some were refused and resent.
@@ -84,20 +90,37 @@ async fn a_batcher_told_of_100_urls_per_request_halves_on_the_fakes_30_cap() {
     assert_eq!((report.succeeded.len(), report.failed.len()), (1_000, 0));
     assert!(report.stats.chunks_halved > 0, "{:?}", report.stats);
     assert!(purge_counts(&fake).values().all(|&n| n == 1));
-    assert!(fake.requests().iter().any(|r| r.status == 400), "the fake must have refused 100 URLs");
+    assert!(
+        fake.requests().iter().any(|r| r.status == 400),
+        "the fake must have refused 100 URLs"
+    );
 }
 
 #[tokio::test]
 async fn seeded_faults_lose_no_url() {
-    let faults = Faults { seed: 99, server_error_rate: 0.1, rate_limit_rate: 0.05, html_rate: 0.05, reset_rate: 0.02, ..Faults::default() };
+    let faults = Faults {
+        seed: 99,
+        server_error_rate: 0.1,
+        rate_limit_rate: 0.05,
+        html_rate: 0.05,
+        reset_rate: 0.02,
+        ..Faults::default()
+    };
     let fake = start(Config::new().plan(Plan::Free).faults(faults)).await;
-    let report = batcher(&fake, BatchPlan::Free, true).run((0..6_000).map(|i| PurgeItem::Url(url(i)))).await;
+    let report = batcher(&fake, BatchPlan::Free, true)
+        .run((0..6_000).map(|i| PurgeItem::Url(url(i))))
+        .await;
     let counts = purge_counts(&fake);
     // Faults are injected before a request is applied, so a succeeded URL was purged exactly
     // once and a failed one not at all.
     for item in &report.succeeded {
-        let PurgeItem::Url(u) = item else { panic!("only URLs went in") };
-        let kind = PurgedKind::Url { url: u.clone(), headers: Default::default() };
+        let PurgeItem::Url(u) = item else {
+            panic!("only URLs went in")
+        };
+        let kind = PurgedKind::Url {
+            url: u.clone(),
+            headers: Default::default(),
+        };
         assert_eq!(counts.get(&kind), Some(&1), "{u}");
     }
     assert_eq!(report.succeeded.len() + report.failed.len(), 6_000);
@@ -123,7 +146,13 @@ async fn region_upserts_stop_at_the_zones_3500_mappings_and_report_the_rest() {
     assert_eq!(fake.mapping_count(ZONE), 3_500);
     assert_eq!(report.succeeded.len(), 3_500);
     assert_eq!(report.failed.len(), 150);
-    assert!(report.failed.iter().all(|f| matches!(&f.reason, ItemFailure::Request(e) | ItemFailure::NotSent(e) if e.has_code(1164))), "{:?}", report.failed.first());
+    assert!(
+        report.failed.iter().all(
+            |f| matches!(&f.reason, ItemFailure::Request(e) | ItemFailure::NotSent(e) if e.has_code(1164))
+        ),
+        "{:?}",
+        report.failed.first()
+    );
     let deleted = batcher.delete((0..3_650).map(|i| mapping(i).origin_ip)).await;
     assert_eq!((deleted.succeeded.len(), deleted.failed.len()), (3_500, 150));
     assert_eq!(fake.mapping_count(ZONE), 0);
