@@ -148,22 +148,6 @@ pub struct Faults {
     pub html_rate: f64,
 }
 
-impl Faults {
-    /// Whether any fault can happen.
-    pub fn any(&self) -> bool {
-        self.latency.is_some()
-            || [
-                self.server_error_rate,
-                self.rate_limit_rate,
-                self.reset_rate,
-                self.truncate_rate,
-                self.html_rate,
-            ]
-            .iter()
-            .any(|&rate| rate > 0.0)
-    }
-}
-
 /// Who may call the fake: exactly these API tokens and (e-mail, Global API key) pairs, or,
 /// when both sets are empty (the default), any non-empty token or any e-mail with any key.
 #[derive(Clone, PartialEq, Eq, Default)]
