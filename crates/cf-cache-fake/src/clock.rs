@@ -13,6 +13,12 @@ use std::time::{Duration, SystemTime};
 ///
 /// With the `client-clock` feature it also implements `cf_cache_client::Clock`: hand the same
 /// clock to a client and every wait the client sleeps moves the fake's time by as much.
+///
+/// On a manual clock time moves only by `advance` and such sleeps, so: requests sent without
+/// either all arrive at one instant (more than 200 trip the per-IP limit; turn it off with
+/// [`Config::ip_limit(None)`](crate::Config::ip_limit) when that is not the point), and
+/// concurrent tasks that sleep each move the clock by their own sleep, so simulated time runs
+/// faster than it would for them in real time.
 #[derive(Clone)]
 pub struct FakeClock {
     inner: Arc<Inner>,

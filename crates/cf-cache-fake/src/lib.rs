@@ -168,6 +168,16 @@ impl FakeCloudflare {
         self.service.recorder.purged_snapshot()
     }
 
+    /// Items the fake accepted more than once (with how many times), in no set order: a
+    /// pipeline that loses nothing and repeats nothing leaves this empty.
+    pub fn purged_more_than_once(&self) -> Vec<(PurgedKind, usize)> {
+        let mut counts = std::collections::HashMap::new();
+        for purged in self.service.recorder.purged_snapshot() {
+            *counts.entry(purged.item).or_insert(0usize) += 1;
+        }
+        counts.into_iter().filter(|(_, n)| *n > 1).collect()
+    }
+
     /// Whole tokens left in the account's purge buckets now: (tags/hosts/prefixes/everything,
     /// single-file URLs).
     pub fn purge_tokens(&self) -> (u32, u32) {

@@ -21,6 +21,21 @@ struct Args {
     /// URLs per purge request (default: 30 below Enterprise, 500 on Enterprise).
     #[arg(long)]
     urls_per_request: Option<usize>,
+    /// Tags, hosts or prefixes per purge request (default 100).
+    #[arg(long)]
+    items_per_request: Option<usize>,
+    /// Refill of the single-file bucket in URLs per second (default: the plan's).
+    #[arg(long)]
+    urls_per_second: Option<u32>,
+    /// Size of the single-file bucket in URLs (default: one second of refill).
+    #[arg(long)]
+    url_bucket: Option<u32>,
+    /// Refill of the tags/hosts/prefixes/everything bucket, COUNT/DURATION (e.g. 5/1m).
+    #[arg(long, value_parser = refill)]
+    bulk_refill: Option<(u32, Duration)>,
+    /// Size of the tags/hosts/prefixes/everything bucket (default: the plan's).
+    #[arg(long)]
+    bulk_bucket: Option<u32>,
     /// How long a Cache Reserve Clear runs (e.g. 2s, 90m, 2h).
     #[arg(long, default_value = "2h", value_parser = duration)]
     reserve_clear_duration: Duration,
@@ -105,6 +120,15 @@ fn latency(text: &str) -> Result<(Duration, Duration), String> {
     }
 }
 
+fn refill(text: &str) -> Result<(u32, Duration), String> {
+    let (count, per) = text.split_once('/').ok_or("write it COUNT/DURATION, e.g. 5/1m")?;
+    let count = count
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{count}` is not a count"))?;
+    Ok((count, duration(per)?))
+}
+
 fn retry_after(text: &str) -> Result<RetryAfter, String> {
     let (global, purge) = match text {
         "both" => (true, true),
@@ -123,9 +147,19 @@ fn email_key(text: &str) -> Result<(String, String), String> {
 }
 
 fn config(args: Args) -> Config {
+    let mut limits = args.plan.limits();
+    if let Some(per_second) = args.urls_per_second {
+        limits.urls_per_second = per_second;
+        limits.url_capacity = per_second;
+    }
+    limits.url_capacity = args.url_bucket.unwrap_or(limits.url_capacity);
+    limits.bulk_refill = args.bulk_refill.unwrap_or(limits.bulk_refill);
+    limits.bulk_capacity = args.bulk_bucket.unwrap_or(limits.bulk_capacity);
+    limits.urls_per_request = args.urls_per_request.unwrap_or(limits.urls_per_request);
+    limits.items_per_request = args.items_per_request.unwrap_or(limits.items_per_request);
     let mut config = Config::new()
         .listen(args.listen)
-        .plan(args.plan)
+        .plan_limits(limits)
         .clock(FakeClock::system())
         .reserve_clear_duration(args.reserve_clear_duration)
         .retry_after(args.retry_after)
@@ -150,9 +184,6 @@ fn config(args: Args) -> Config {
             truncate_rate: args.truncate_rate,
             html_rate: args.html_rate,
         });
-    if let Some(urls) = args.urls_per_request {
-        config = config.urls_per_request(urls);
-    }
     for token in args.tokens {
         config = config.api_token(token);
     }
@@ -168,9 +199,55 @@ fn config(args: Args) -> Config {
     config
 }
 
+/// Ctrl-C (SIGINT) or, on Unix, SIGTERM, with the handlers installed when created.
+struct Stop {
+    #[cfg(unix)]
+    signals: (tokio::signal::unix::Signal, tokio::signal::unix::Signal),
+}
+
+impl Stop {
+    #[cfg(unix)]
+    fn listen() -> std::io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            signals: (signal(SignalKind::interrupt())?, signal(SignalKind::terminate())?),
+        })
+    }
+
+    #[cfg(not(unix))]
+    fn listen() -> std::io::Result<Self> {
+        Ok(Self {})
+    }
+
+    #[cfg(unix)]
+    async fn wait(mut self) {
+        let (interrupt, terminate) = &mut self.signals;
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+    }
+
+    #[cfg(not(unix))]
+    async fn wait(self) {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            eprintln!("cf-cache-fake: cannot wait for Ctrl-C: {e}");
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    let fake = match FakeCloudflare::start(config(Args::parse())).await {
+    let args = Args::parse();
+    // Listen for Ctrl-C before announcing the URL, so an interrupt right after it is caught.
+    let stop = match Stop::listen() {
+        Ok(stop) => stop,
+        Err(e) => {
+            eprintln!("cf-cache-fake: cannot listen for Ctrl-C: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let fake = match FakeCloudflare::start(config(args)).await {
         Ok(fake) => fake,
         Err(e) => {
             eprintln!("cf-cache-fake: {e}");
@@ -178,9 +255,7 @@ async fn main() -> ExitCode {
         }
     };
     println!("cf-cache-fake serving on {}", fake.base_url());
-    if let Err(e) = tokio::signal::ctrl_c().await {
-        eprintln!("cf-cache-fake: cannot wait for Ctrl-C: {e}");
-    }
+    stop.wait().await;
     let (requests, limited, purged) = (fake.request_count(), fake.rate_limited(), fake.purged().len());
     fake.shutdown().await;
     eprintln!(
@@ -216,6 +291,16 @@ mod tests {
             "pro",
             "--urls-per-request",
             "100",
+            "--items-per-request",
+            "50",
+            "--urls-per-second",
+            "900",
+            "--url-bucket",
+            "1800",
+            "--bulk-refill",
+            "5/1m",
+            "--bulk-bucket",
+            "30",
             "--reserve-clear-duration",
             "2s",
             "--api-limit",
@@ -255,6 +340,16 @@ mod tests {
             "--log",
         ]);
         let config = args.map(config);
-        assert!(config.is_ok_and(|c| c.check().is_ok()));
+        assert!(config.as_ref().is_ok_and(|c| c.check().is_ok()), "{config:?}");
+        let text = format!("{config:?}");
+        for set in [
+            "url_capacity: 1800",
+            "urls_per_second: 900",
+            "bulk_capacity: 30",
+            "items_per_request: 50",
+        ] {
+            assert!(text.contains(set), "{set} missing from {text}");
+        }
+        assert!(!text.contains("a@b.c"), "credentials must not show: {text}");
     }
 }

@@ -14,6 +14,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::envelope::{ApiError, codes};
 use crate::service::{Answer, Incoming, Service};
 
 /// Request bodies above this are refused (413) unread.
@@ -41,10 +42,13 @@ async fn respond(
     let bytes = match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(_) => {
-            let mut response = Response::new(Full::new(Bytes::from_static(
-                b"request body too large or unreadable",
-            )));
+            let refusal = ApiError::new(413, codes::INVALID_BODY, "request body too large or unreadable");
+            let mut response = Response::new(Full::new(Bytes::from(refusal.body().to_string())));
             *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+            response.headers_mut().insert(
+                hyper::header::CONTENT_TYPE,
+                hyper::header::HeaderValue::from_static("application/json"),
+            );
             return Ok(response);
         }
     };

@@ -20,8 +20,7 @@ use crate::regions::{Regions, supported_regions};
 use crate::routes::{API_PREFIX, Op, Routed, route};
 use crate::settings::Settings;
 
-/// What a request carries that the fake looks at.
-#[derive(Debug)]
+/// What a request carries that the fake looks at. No `Debug`: it holds the credentials.
 pub(crate) struct Incoming<'a> {
     pub method: &'a str,
     pub path: &'a str,
@@ -60,8 +59,8 @@ struct Zone {
     regions: Regions,
 }
 
-/// Everything that changes, behind one lock: one request's effect is atomic.
-#[derive(Debug)]
+/// Everything that changes, behind one lock: one request's effect is atomic. No `Debug`:
+/// the API-wide windows are keyed by credential.
 struct State {
     zones: HashMap<String, Zone>,
     bulk: TokenBucket,
@@ -72,12 +71,22 @@ struct State {
 }
 
 /// The fake's state and record, shared by every connection.
-#[derive(Debug)]
 pub(crate) struct Service {
     pub config: Config,
     state: Mutex<State>,
     pub recorder: Recorder,
     seq: AtomicU64,
+}
+
+impl std::fmt::Debug for Service {
+    /// The configuration (credentials redacted) and counts; never the state, whose rate-limit
+    /// windows are keyed by credential.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service")
+            .field("config", &self.config)
+            .field("requests", &self.seq.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
 }
 
 /// Where a purge goes.
