@@ -151,7 +151,7 @@ pub struct Faults {
 /// Who may call the fake: exactly these API tokens and (e-mail, Global API key) pairs, or,
 /// when both sets are empty (the default), any non-empty token or any e-mail with any key.
 #[derive(Clone, PartialEq, Eq, Default)]
-pub struct Credentials {
+pub(crate) struct Credentials {
     /// Accepted `Authorization: Bearer` tokens.
     pub tokens: BTreeSet<String>,
     /// Accepted `X-Auth-Email` / `X-Auth-Key` pairs.
@@ -160,7 +160,7 @@ pub struct Credentials {
 
 impl Credentials {
     /// Whether any credentials at all are accepted.
-    pub fn any_present(&self) -> bool {
+    pub(crate) fn any_present(&self) -> bool {
         self.tokens.is_empty() && self.keys.is_empty()
     }
 }

@@ -61,7 +61,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 pub use clock::FakeClock;
-pub use config::{Config, ConfigError, Credentials, Faults, Plan, PlanLimits, RetryAfter, WindowLimit};
+pub use config::{Config, ConfigError, Faults, Plan, PlanLimits, RetryAfter, WindowLimit};
 pub use envelope::codes;
 pub use record::{Fault, PurgeAction, PurgedItem, PurgedKind, RequestRecord};
 
