@@ -128,6 +128,45 @@ async fn seeded_faults_lose_no_url() {
     assert!(fake.requests().iter().any(|r| r.fault.is_some()));
 }
 
+#[tokio::test]
+async fn answers_lost_after_the_purge_was_applied_lose_no_url_but_repeat_some() {
+    let faults = Faults {
+        seed: 5,
+        reset_rate: 0.05,
+        truncate_rate: 0.05,
+        lost_after_apply: true,
+        ..Faults::default()
+    };
+    let fake = start(Config::new().plan(Plan::Free).faults(faults)).await;
+    let inputs: Vec<String> = (0..3_000).map(url).collect();
+    let report = batcher(&fake, BatchPlan::Free, true)
+        .run(inputs.iter().cloned().map(PurgeItem::Url))
+        .await;
+    assert_eq!(report.succeeded.len() + report.failed.len(), 3_000);
+    let counts = purge_counts(&fake);
+    let purged = |u: &str| {
+        counts
+            .get(&PurgedKind::Url {
+                url: u.to_string(),
+                headers: Default::default(),
+            })
+            .copied()
+    };
+    // Whatever the report says, every URL reached the fake: a reported failure here is a
+    // cut answer to an applied purge, which the report flags as possibly applied.
+    assert!(
+        inputs.iter().all(|u| purged(u).is_some()),
+        "an URL never reached the fake"
+    );
+    // A reset after the purge was applied makes the client resend it: those URLs land twice.
+    assert!(!fake.purged_more_than_once().is_empty());
+    assert!(
+        fake.requests()
+            .iter()
+            .any(|r| r.fault == Some(cf_cache_fake::Fault::Reset))
+    );
+}
+
 fn mapping(i: u32) -> OriginCloudRegionRequest {
     OriginCloudRegionRequest {
         origin_ip: IpAddr::V4(Ipv4Addr::from(0x0A00_0000 + i)),

@@ -194,6 +194,15 @@ async fn an_email_and_global_key_pass_and_a_wrong_key_is_403() {
         matches!(&refused, Err(e) if e.status() == Some(403) && e.has_code(10_000)),
         "{refused:?}"
     );
+    let ray = match &refused {
+        Err(Error::Api(e)) => e.ray_id.clone(),
+        _ => None,
+    };
+    assert_eq!(
+        ray.as_deref(),
+        Some("0000000000000001-FAKE"),
+        "every answer carries a cf-ray"
+    );
     // A token is not accepted where only a key pair is configured.
     assert!(
         client(&fake)

@@ -128,8 +128,9 @@ impl Default for RetryAfter {
 
 /// Misbehaviour on purpose: each request draws its fate from a generator seeded with `seed`
 /// and the request's sequence number, so the n-th request meets the same fault on every run.
-/// A faulted request is not applied (nothing purged, no setting changed). Rates are fractions
-/// in 0..=1 and are tried in the order listed; their sum should not exceed 1.
+/// A faulted request is not applied (nothing purged, no setting changed) unless
+/// `lost_after_apply` says otherwise for resets and truncations. Rates are fractions in 0..=1
+/// and are tried in the order listed; their sum must not exceed 1.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Faults {
     /// Seed of the fault draws.
@@ -146,6 +147,10 @@ pub struct Faults {
     pub truncate_rate: f64,
     /// Share answered 502 with an HTML error page, as Cloudflare's edge does.
     pub html_rate: f64,
+    /// Resets and truncated bodies come after the request was applied: the purge is made or
+    /// the setting changed, and the answer is lost or cut on its way back, so a client that
+    /// resends repeats the change. Off by default (every fault leaves the state untouched).
+    pub lost_after_apply: bool,
 }
 
 /// Who may call the fake: exactly these API tokens and (e-mail, Global API key) pairs, or,

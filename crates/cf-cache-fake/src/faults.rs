@@ -64,6 +64,7 @@ mod tests {
             reset_rate: 0.05,
             truncate_rate: 0.05,
             html_rate: 0.1,
+            lost_after_apply: false,
         }
     }
 

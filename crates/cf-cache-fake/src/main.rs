@@ -90,6 +90,9 @@ struct Args {
     /// Share answered 502 with an HTML page.
     #[arg(long, default_value_t = 0.0)]
     html_rate: f64,
+    /// Resets and truncations happen after the request was applied (the answer is lost).
+    #[arg(long)]
+    lost_after_apply: bool,
     /// Print one line per request on stderr (never a header or credential).
     #[arg(long)]
     log: bool,
@@ -183,6 +186,7 @@ fn config(args: Args) -> Config {
             reset_rate: args.reset_rate,
             truncate_rate: args.truncate_rate,
             html_rate: args.html_rate,
+            lost_after_apply: args.lost_after_apply,
         });
     for token in args.tokens {
         config = config.api_token(token);
@@ -337,6 +341,7 @@ mod tests {
             "0.1",
             "--html-rate",
             "0.1",
+            "--lost-after-apply",
             "--log",
         ]);
         let config = args.map(config);

@@ -162,9 +162,14 @@ impl Service {
         if self.config.record_bodies {
             record.request_body = serde_json::from_slice(request.body).ok();
         }
-        let answer = match draw.fault {
-            Some(fault) => self.faulted(fault, seq, &mut record),
-            None => {
+        // A reset or truncation after the request was applied: the change is made, the
+        // answer lost or cut on its way back.
+        let lost_answer = draw
+            .fault
+            .filter(|f| self.config.faults.lost_after_apply && matches!(f, Fault::Reset | Fault::Truncated));
+        let mut answer = match draw.fault {
+            Some(fault) if lost_answer.is_none() => self.faulted(fault, seq, &mut record),
+            _ => {
                 let (status, body, headers) = self.answer(request, at, seq);
                 record.status = status;
                 record.error_codes = codes_of(&body);
@@ -176,14 +181,29 @@ impl Service {
                 if self.config.record_bodies {
                     record.response_body = Some(body);
                 }
-                Answer::Respond {
-                    status,
-                    content_type: "application/json",
-                    body: bytes,
-                    headers,
+                match lost_answer {
+                    Some(Fault::Reset) => {
+                        record.status = 0;
+                        Answer::Reset
+                    }
+                    Some(_) => Answer::Respond {
+                        status,
+                        content_type: "application/json",
+                        body: bytes[..bytes.len() / 2].to_vec(),
+                        headers,
+                    },
+                    None => Answer::Respond {
+                        status,
+                        content_type: "application/json",
+                        body: bytes,
+                        headers,
+                    },
                 }
             }
         };
+        if let Answer::Respond { headers, .. } = &mut answer {
+            headers.push(("cf-ray", format!("{seq:016x}-FAKE")));
+        }
         if self.config.log_requests {
             eprintln!(
                 "#{} {} {} -> {} {:?}{}",
