@@ -233,18 +233,21 @@ impl Service {
             headers,
         };
         let (status, answer) = match fault {
-            Fault::ServerError => (
-                503,
-                json_answer(
+            Fault::ServerError => {
+                record.error_codes = vec![codes::SERVER_ERROR];
+                (
                     503,
-                    ApiError::new(
+                    json_answer(
                         503,
-                        codes::SERVER_ERROR,
-                        "Service temporarily unavailable (injected)",
+                        ApiError::new(
+                            503,
+                            codes::SERVER_ERROR,
+                            "Service temporarily unavailable (injected)",
+                        ),
+                        vec![],
                     ),
-                    vec![],
-                ),
-            ),
+                )
+            }
             Fault::RateLimit => {
                 record.error_codes = vec![codes::GLOBAL_RATE_LIMIT];
                 let mut headers = vec![];
@@ -278,9 +281,6 @@ impl Service {
                 },
             ),
         };
-        if fault == Fault::ServerError {
-            record.error_codes = vec![codes::SERVER_ERROR];
-        }
         record.status = status;
         answer
     }
