@@ -119,3 +119,5 @@ pub fn client_with_clock(server: &MockServer, clock: std::sync::Arc<TestClock>) 
 }
 
 pub mod batch;
+
+pub mod fake;
