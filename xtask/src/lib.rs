@@ -7,6 +7,7 @@
 mod constraints;
 mod emit;
 pub mod error;
+pub mod fixture;
 mod format;
 mod load;
 mod model;

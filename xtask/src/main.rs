@@ -1,18 +1,24 @@
-//! `cargo xtask regen [--check] [--spec PATH] [--out DIR]`
+//! `cargo xtask regen [--check] [--spec PATH] [--out DIR]`, `cargo xtask fixture --from PATH`
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use xtask::surface::Surface;
-use xtask::{DEFAULT_SPEC, OPERATIONS_FILE, TYPES_FILE, generate, write};
+use xtask::{DEFAULT_SPEC, OPERATIONS_FILE, TYPES_FILE, fixture, generate, write};
 
 const USAGE: &str = "usage: cargo xtask regen [--check] [--spec PATH] [--out DIR]
 
   regen          regenerate cf-cache-types and cf-cache-client from the spec
   --check        write nothing; fail listing every generated file that is stale
   --spec PATH    read this spec instead of spec/cloudflare-cache.yaml
-  --out DIR      write under DIR instead of the workspace root (same relative paths)";
+  --out DIR      write under DIR instead of the workspace root (same relative paths)
+
+usage: cargo xtask fixture --from PATH [--check]
+
+  fixture        rebuild tests/fixtures/cloudflare-upstream-cache.json from Cloudflare's
+                 published cache spec at PATH, prose removed (tests/fixtures/README.md)
+  --check        write nothing; fail if the committed fixture differs";
 
 struct Args {
     check: bool,
@@ -21,7 +27,11 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    match parse_args(std::env::args().skip(1).collect()) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("fixture") {
+        return fixture_command(&args[1..]);
+    }
+    match parse_args(args) {
         Ok(args) => regen(&args),
         Err(message) => {
             eprintln!("error: {message}\n\n{USAGE}");
@@ -131,4 +141,84 @@ fn display_name(spec: &Path, root: &Path) -> String {
                 .unwrap_or(absolute.clone())
         });
     shown.to_string_lossy().replace('\\', "/")
+}
+
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("error: {message}\n\n{USAGE}");
+    ExitCode::from(2)
+}
+
+/// `fixture --from PATH [--check]`: the prose-free copy of Cloudflare's spec the tests use.
+fn fixture_command(args: &[String]) -> ExitCode {
+    let (mut from, mut check) = (None, false);
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        match arg.as_str() {
+            "--from" => match iter.next() {
+                Some(path) => from = Some(PathBuf::from(path)),
+                None => return usage_error("--from needs a path"),
+            },
+            "--check" => check = true,
+            other => return usage_error(&format!("unknown argument `{other}`")),
+        }
+    }
+    let Some(from) = from else {
+        return usage_error("fixture needs --from PATH (Cloudflare's cache spec)");
+    };
+    let source = match std::fs::read(&from) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", from.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    // Only the file's name goes into the fixture, so where it was read from does not matter.
+    let name = from.file_name().map_or_else(
+        || from.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let text = match fixture::build(&source, &name) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let target = workspace_root().join(fixture::FIXTURE_FILE);
+    let committed = std::fs::read_to_string(&target).ok();
+    let fresh = committed.as_deref().map(|t| t.replace("\r\n", "\n")) == Some(text.clone());
+    if check {
+        if fresh {
+            println!("{} is up to date with {name}", fixture::FIXTURE_FILE);
+            return ExitCode::SUCCESS;
+        }
+        eprintln!(
+            "error: {} differs from what {name} gives; run `cargo xtask fixture --from {}`",
+            fixture::FIXTURE_FILE,
+            from.display()
+        );
+        return ExitCode::FAILURE;
+    }
+    if fresh {
+        println!("{} unchanged", fixture::FIXTURE_FILE);
+        return ExitCode::SUCCESS;
+    }
+    let written = target
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| std::fs::write(&target, &text));
+    match written {
+        Ok(()) => {
+            println!(
+                "wrote {} ({} bytes) from {name}",
+                fixture::FIXTURE_FILE,
+                text.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: cannot write {}: {e}", target.display());
+            ExitCode::FAILURE
+        }
+    }
 }
