@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use cf_cache_tests::workspace_root;
+use cf_cache_tests::{scratch_target_dir, workspace_root};
 
 fn fixture_bytes() -> Vec<u8> {
     let path = workspace_root().join(xtask::fixture::FIXTURE_FILE);
@@ -109,10 +109,7 @@ fn assert_compiles(scratch: &Path, what: &str) {
     let output = Command::new(cargo)
         .args(["check", "--quiet", "--workspace"])
         .current_dir(scratch)
-        .env(
-            "CARGO_TARGET_DIR",
-            workspace_root().join("target/upstream-spec-target"),
-        )
+        .env("CARGO_TARGET_DIR", scratch_target_dir())
         .output()
         .expect("cargo runs");
     assert!(

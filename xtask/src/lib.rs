@@ -14,6 +14,7 @@ mod model;
 mod naming;
 mod normalise;
 pub mod surface;
+pub mod vendor;
 pub mod write;
 
 use std::time::{Duration, Instant};
