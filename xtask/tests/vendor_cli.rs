@@ -63,6 +63,21 @@ fn vendored_manifests_inherit_nothing_and_keep_features_and_lints() {
 }
 
 #[test]
+fn vendored_crates_carry_their_readme_and_license_files() {
+    let (_temp, dir) = vendored();
+    for krate in ["cf-cache-types", "cf-cache-client", "cf-cache-ext"] {
+        assert!(read(dir.join(krate).join("README.md")).starts_with(&format!("# {krate}\n")));
+        assert!(read(dir.join(krate).join("LICENSE-MIT")).starts_with("MIT License"));
+        assert!(read(dir.join(krate).join("LICENSE-APACHE")).contains("Version 2.0, January 2004"));
+        let link = std::fs::symlink_metadata(dir.join(krate).join("LICENSE-MIT")).expect("license file");
+        assert!(
+            link.is_file(),
+            "{krate}: a vendored license is a file, not a link into cf-cache"
+        );
+    }
+}
+
+#[test]
 fn check_names_hand_edits_and_stray_files_and_vendoring_again_undoes_them() {
     let (_temp, dir) = vendored();
     let clean = xtask(&["vendor", path(&dir), "--check"]);
