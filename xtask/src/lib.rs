@@ -2,7 +2,8 @@
 //!
 //! `load` (bytes -> OpenAPI) -> `normalise` (-> lowered spec + our model) -> `emit`
 //! (-> syntax trees, via progenitor/typify and our own emitters) -> `format` (-> text with a
-//! provenance header). `write` puts files on disk; `surface` reports what changed and what breaks callers.
+//! provenance header). `write` puts files on disk; `surface` reports what changed and what
+//! breaks callers.
 
 mod constraints;
 mod emit;
