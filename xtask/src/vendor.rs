@@ -55,6 +55,13 @@ impl Drift {
 /// instead of copied, as `cargo xtask regen --vendored` would write them. Writing is all or
 /// nothing for the files that change; files cf-cache does not have are then removed.
 pub fn vendor(root: &Path, dir: &Path, spec: Option<(&[u8], &str)>, check: bool) -> Result<Drift> {
+    let sources = root.join(CRATES_DIR).canonicalize().ok();
+    if sources.is_some() && dir.canonicalize().ok() == sources {
+        return Err(GenError::at(
+            dir.display().to_string(),
+            "this is where the crates are vendored from; pick a directory outside it",
+        ));
+    }
     let mut files = files(root)?;
     if let Some((bytes, name)) = spec {
         for file in crate::generate(bytes, name)? {

@@ -156,3 +156,15 @@ fn a_spec_regenerated_into_the_copy_is_what_the_gates_compare_against() {
     assert_eq!(differ.len(), 5, "{message}");
     assert!(differ.iter().all(|l| l.contains("/generated")), "{message}");
 }
+
+#[test]
+fn vendoring_onto_the_crates_it_copies_is_refused() {
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates");
+    let refused = xtask(&["vendor", path(&crates)]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("pick a directory outside it"),
+        "{}",
+        stderr(&refused)
+    );
+}
