@@ -23,7 +23,7 @@ pub const SDK_CRATES: [&str; 3] = ["cf-cache-types", "cf-cache-client", "cf-cach
 /// Where the crates live in this repository, relative to the workspace root.
 const CRATES_DIR: &str = "crates";
 
-/// The first line of every vendored manifest.
+/// The first lines of every vendored manifest.
 const HEADER: &str = "# Vendored from cf-cache by `cargo xtask vendor`: self-contained (nothing inherited from a\n\
                       # workspace). Refresh it with that command rather than editing it here.\n";
 
@@ -243,8 +243,7 @@ fn standalone_manifest(manifest: &str, workspace: &DocumentMut, path: &Path) -> 
     let inherited_deps = section("dependencies");
     for deps in tables {
         for (name, item) in deps.iter_mut() {
-            let local = item.as_table_like();
-            let spec = if local.is_some_and(|t| t.get("workspace").and_then(Item::as_bool) == Some(true)) {
+            let spec = if inherits(item) {
                 let base = inherited_deps.and_then(|d| d.get(name.get())).ok_or_else(|| {
                     fail(format!(
                         "`{name}` is inherited but [workspace.dependencies] has no `{name}`"
@@ -256,7 +255,7 @@ fn standalone_manifest(manifest: &str, workspace: &DocumentMut, path: &Path) -> 
             } else {
                 // Only a dependency between our crates may be a path, and then the path to
                 // its sibling is already right in the vendored layout.
-                match local.and_then(|t| t.get("path")) {
+                match item.as_table_like().and_then(|t| t.get("path")) {
                     Some(_) if !SDK_CRATES.contains(&name.get()) => {
                         return Err(fail(format!(
                             "`{name}` is a path dependency outside the SDK crates"
@@ -353,6 +352,8 @@ fn sibling_path(mut spec: InlineTable, name: &str, fail: &dyn Fn(String) -> GenE
             })?;
         spec.insert("path", Value::from(format!("../{sibling}")));
     }
+    // Comments beside the workspace's entry explain the workspace, not the vendored crate.
+    spec.decor_mut().clear();
     for (_, value) in spec.iter_mut() {
         value.decor_mut().clear();
     }
@@ -360,5 +361,80 @@ fn sibling_path(mut spec: InlineTable, name: &str, fail: &dyn Fn(String) -> GenE
     match spec.get("version").and_then(Value::as_str) {
         Some(version) if spec.len() == 1 => Ok(Item::Value(Value::from(version))),
         _ => Ok(Item::Value(Value::InlineTable(spec))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WORKSPACE: &str = r#"
+[workspace.package]
+edition = "2024"
+version = "0.1.0"
+
+[workspace.dependencies]
+serde = { version = "1", features = ["derive"] } # a comment that stays behind
+libc = "0.2"
+cf-cache-types = { path = "crates/cf-cache-types", version = "0.1.0" }
+helper = { path = "tools/helper" }
+
+[workspace.lints.rust]
+unsafe_code = "forbid"
+"#;
+
+    fn standalone(manifest: &str) -> Result<String> {
+        let workspace = parse(WORKSPACE, Path::new("Cargo.toml"))?;
+        standalone_manifest(manifest, &workspace, Path::new("crates/x/Cargo.toml"))
+    }
+
+    #[test]
+    fn target_specific_dependencies_are_written_out_too() {
+        let text = standalone(
+            "[package]\nname = \"x\"\nedition.workspace = true\n\n\
+             [target.'cfg(unix)'.dependencies]\nlibc.workspace = true\n\
+             serde = { workspace = true, optional = true, features = [\"rc\"] }\n",
+        )
+        .expect("vendors");
+        assert!(text.contains("edition = \"2024\"\n"), "{text}");
+        assert!(text.contains("libc = \"0.2\"\n"), "{text}");
+        assert!(
+            text.contains("serde = { version = \"1\", features = [\"derive\", \"rc\"], optional = true }\n"),
+            "{text}"
+        );
+        assert!(!text.contains("comment"), "{text}");
+    }
+
+    #[test]
+    fn a_path_dependency_outside_the_sdk_crates_is_refused() {
+        let error = standalone("[package]\nname = \"x\"\n[dependencies]\nhelper.workspace = true\n")
+            .expect_err("refused");
+        assert!(
+            error
+                .message
+                .contains("`helper` is a path dependency outside the SDK crates"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn inheriting_what_the_workspace_does_not_have_is_refused() {
+        let error =
+            standalone("[package]\nname = \"x\"\nrust-version.workspace = true\n").expect_err("refused");
+        assert!(
+            error
+                .message
+                .contains("[workspace.package] has no `rust-version`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn generated_paths_move_out_of_crates() {
+        assert_eq!(
+            relocate("crates/cf-cache-types/src/generated.rs"),
+            "cf-cache-types/src/generated.rs"
+        );
+        assert_eq!(relocate("elsewhere/file.rs"), "elsewhere/file.rs");
     }
 }
