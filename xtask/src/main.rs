@@ -46,10 +46,7 @@ fn main() -> ExitCode {
     }
     match parse_args(args) {
         Ok(args) => regen(&args),
-        Err(message) => {
-            eprintln!("error: {message}\n\n{USAGE}");
-            ExitCode::from(2)
-        }
+        Err(message) => usage_error(&message),
     }
 }
 
@@ -216,11 +213,13 @@ fn fixture_command(args: &[String]) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let target = workspace_root().join(fixture::FIXTURE_FILE);
-    let committed = std::fs::read_to_string(&target).ok();
-    let fresh = committed.as_deref().map(|t| t.replace("\r\n", "\n")) == Some(text.clone());
+    let root = workspace_root();
+    let file = [xtask::GeneratedFile {
+        path: fixture::FIXTURE_FILE.to_string(),
+        contents: text,
+    }];
     if check {
-        if fresh {
+        if write::stale(&root, &file).is_empty() {
             println!("{} is up to date with {name}", fixture::FIXTURE_FILE);
             return ExitCode::SUCCESS;
         }
@@ -231,28 +230,15 @@ fn fixture_command(args: &[String]) -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
-    if fresh {
-        println!("{} unchanged", fixture::FIXTURE_FILE);
-        return ExitCode::SUCCESS;
-    }
-    let written = target
-        .parent()
-        .map_or(Ok(()), std::fs::create_dir_all)
-        .and_then(|()| std::fs::write(&target, &text));
-    match written {
-        Ok(()) => {
-            println!(
-                "wrote {} ({} bytes) from {name}",
-                fixture::FIXTURE_FILE,
-                text.len()
-            );
-            ExitCode::SUCCESS
-        }
+    match write::write(&root, &file) {
+        Ok(changed) if changed.is_empty() => println!("{} unchanged", fixture::FIXTURE_FILE),
+        Ok(_) => println!("wrote {} from {name}", fixture::FIXTURE_FILE),
         Err(e) => {
-            eprintln!("error: cannot write {}: {e}", target.display());
-            ExitCode::FAILURE
+            eprintln!("error: cannot write {}: {e}", fixture::FIXTURE_FILE);
+            return ExitCode::FAILURE;
         }
     }
+    ExitCode::SUCCESS
 }
 
 /// `vendor DIR [--check] [--spec PATH]`: the SDK crates, self-contained, for another workspace.
