@@ -1,23 +1,41 @@
 //! The generator also handles Cloudflare's own published spec (allOf-wrapped envelopes, 4XX
 //! failure envelopes, the anyOf purge body), and what it makes from it compiles.
+//!
+//! The spec is read from the committed fixture (`tests/fixtures/`: Cloudflare's cache spec
+//! with its prose removed, rebuilt by `cargo xtask fixture`), so this runs on any clone.
+//! `.ci/run` checks the fixture against the upstream file in `../shared`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use cf_cache_tests::workspace_root;
+use cf_cache_tests::{scratch_target_dir, workspace_root};
 
-const UPSTREAM: &str = "../shared/reference/cloudflare-upstream-cache.openapi.yaml";
+fn fixture_bytes() -> Vec<u8> {
+    let path = workspace_root().join(xtask::fixture::FIXTURE_FILE);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{} must be readable: {e}", path.display()))
+}
 
 fn upstream_files() -> Vec<xtask::GeneratedFile> {
-    let path = workspace_root().join(UPSTREAM);
-    let bytes = std::fs::read(&path).unwrap_or_else(|e| {
-        panic!(
-            "{} must be readable (../shared beside the repo): {e}",
-            path.display()
-        )
-    });
-    xtask::generate(&bytes, "cloudflare-upstream-cache.openapi.yaml")
+    xtask::generate(&fixture_bytes(), "cloudflare-upstream-cache.json")
         .unwrap_or_else(|e| panic!("upstream spec must generate: {e}"))
+}
+
+#[test]
+fn the_fixture_holds_no_prose_and_says_where_it_came_from() {
+    let fixture: serde_yaml::Value =
+        serde_yaml::from_slice(&fixture_bytes()).unwrap_or_else(|e| panic!("fixture must parse: {e}"));
+    let mut stripped = fixture.clone();
+    xtask::fixture::strip(&mut stripped);
+    assert!(
+        stripped == fixture,
+        "the fixture holds text `fixture::strip` removes"
+    );
+    let provenance = &fixture["info"][xtask::fixture::PROVENANCE_KEY];
+    assert_eq!(
+        provenance["source"].as_str(),
+        Some("cloudflare-upstream-cache.openapi.json")
+    );
+    assert_eq!(provenance["license"].as_str(), Some("BSD-3-Clause"));
 }
 
 #[test]
@@ -91,10 +109,7 @@ fn assert_compiles(scratch: &Path, what: &str) {
     let output = Command::new(cargo)
         .args(["check", "--quiet", "--workspace"])
         .current_dir(scratch)
-        .env(
-            "CARGO_TARGET_DIR",
-            workspace_root().join("target/upstream-spec-target"),
-        )
+        .env("CARGO_TARGET_DIR", scratch_target_dir())
         .output()
         .expect("cargo runs");
     assert!(

@@ -16,6 +16,13 @@ pub fn workspace_root() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// The target directory of the scratch workspaces tests build with their own `cargo` (a nested
+/// `cargo` cannot use the one the test runs from, which is locked): one for all of them, so
+/// the registry crates are compiled once.
+pub fn scratch_target_dir() -> std::path::PathBuf {
+    workspace_root().join("target/scratch-target")
+}
+
 /// A client with an API token, talking to `server`, retrying on a [`TestClock`] (so a retried
 /// failure costs no real time).
 pub fn client(server: &MockServer) -> Client {

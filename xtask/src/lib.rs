@@ -2,17 +2,20 @@
 //!
 //! `load` (bytes -> OpenAPI) -> `normalise` (-> lowered spec + our model) -> `emit`
 //! (-> syntax trees, via progenitor/typify and our own emitters) -> `format` (-> text with a
-//! provenance header). `write` puts files on disk; `surface` summarises what changed.
+//! provenance header). `write` puts files on disk; `surface` reports what changed and what
+//! breaks callers.
 
 mod constraints;
 mod emit;
 pub mod error;
+pub mod fixture;
 mod format;
 mod load;
 mod model;
 mod naming;
 mod normalise;
 pub mod surface;
+pub mod vendor;
 pub mod write;
 
 use std::time::{Duration, Instant};

@@ -1,32 +1,52 @@
-//! `cargo xtask regen [--check] [--spec PATH] [--out DIR]`
+//! `cargo xtask regen [--check] [--spec PATH] [--out DIR | --vendored DIR]`,
+//! `cargo xtask vendor DIR [--check] [--spec PATH]`, `cargo xtask fixture --from PATH [--check]`
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use xtask::surface::Surface;
-use xtask::{DEFAULT_SPEC, OPERATIONS_FILE, TYPES_FILE, generate, write};
+use xtask::{DEFAULT_SPEC, OPERATIONS_FILE, TYPES_FILE, fixture, generate, vendor, write};
 
-const USAGE: &str = "usage: cargo xtask regen [--check] [--spec PATH] [--out DIR]
+const USAGE: &str = "usage: cargo xtask regen [--check] [--spec PATH] [--out DIR | --vendored DIR]
 
   regen          regenerate cf-cache-types and cf-cache-client from the spec
   --check        write nothing; fail listing every generated file that is stale
   --spec PATH    read this spec instead of spec/cloudflare-cache.yaml
-  --out DIR      write under DIR instead of the workspace root (same relative paths)";
+  --out DIR      write under DIR instead of the workspace root (same relative paths)
+  --vendored DIR write into the crates `cargo xtask vendor DIR` put there
+
+usage: cargo xtask vendor DIR [--check] [--spec PATH]
+
+  vendor         write cf-cache-types, cf-cache-client and cf-cache-ext under DIR with
+                 self-contained manifests, for another workspace (README: Vendoring)
+  --check        write nothing; fail listing every file under DIR that differs
+  --spec PATH    generate the crates' generated files from this spec
+
+usage: cargo xtask fixture --from PATH [--check]
+
+  fixture        rebuild tests/fixtures/cloudflare-upstream-cache.json from Cloudflare's
+                 published cache spec at PATH, prose removed (tests/fixtures/README.md)
+  --check        write nothing; fail if the committed fixture differs";
 
 struct Args {
     check: bool,
     spec: PathBuf,
     out: PathBuf,
+    /// `out` holds crates laid out by `cargo xtask vendor`, not this workspace's `crates/`.
+    vendored: bool,
 }
 
 fn main() -> ExitCode {
-    match parse_args(std::env::args().skip(1).collect()) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("fixture") => return fixture_command(&args[1..]),
+        Some("vendor") => return vendor_command(&args[1..]),
+        _ => {}
+    }
+    match parse_args(args) {
         Ok(args) => regen(&args),
-        Err(message) => {
-            eprintln!("error: {message}\n\n{USAGE}");
-            ExitCode::from(2)
-        }
+        Err(message) => usage_error(&message),
     }
 }
 
@@ -47,12 +67,17 @@ fn parse_args(args: Vec<String>) -> Result<Args, String> {
         check: false,
         spec: root.join(DEFAULT_SPEC),
         out: root,
+        vendored: false,
     };
     while let Some(arg) = iter.next() {
         match arg.as_str() {
             "--check" => parsed.check = true,
             "--spec" => parsed.spec = iter.next().ok_or("--spec needs a path")?.into(),
             "--out" => parsed.out = iter.next().ok_or("--out needs a directory")?.into(),
+            "--vendored" => {
+                parsed.out = iter.next().ok_or("--vendored needs a directory")?.into();
+                parsed.vendored = true;
+            }
             "-h" | "--help" => return Err("help requested".into()),
             other => return Err(format!("unknown argument `{other}`")),
         }
@@ -77,6 +102,17 @@ fn regen(args: &Args) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let place = |path: &str| match args.vendored {
+        true => vendor::relocate(path),
+        false => path.to_string(),
+    };
+    let files: Vec<_> = files
+        .into_iter()
+        .map(|f| xtask::GeneratedFile {
+            path: place(&f.path),
+            ..f
+        })
+        .collect();
 
     if args.check {
         let stale = write::stale(&args.out, &files);
@@ -91,7 +127,7 @@ fn regen(args: &Args) -> ExitCode {
         return ExitCode::FAILURE;
     }
 
-    let read = |path: &str| std::fs::read_to_string(args.out.join(path)).ok();
+    let read = |path: &str| std::fs::read_to_string(args.out.join(place(path))).ok();
     let before = Surface::read(read(OPERATIONS_FILE).as_deref(), read(TYPES_FILE).as_deref());
     let changed = match write::write(&args.out, &files) {
         Ok(changed) => changed,
@@ -100,7 +136,10 @@ fn regen(args: &Args) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let contents = |path: &str| files.iter().find(|f| f.path == path).map(|f| f.contents.as_str());
+    let contents = |path: &str| {
+        let path = place(path);
+        files.iter().find(|f| f.path == path).map(|f| f.contents.as_str())
+    };
     let after = Surface::read(contents(OPERATIONS_FILE), contents(TYPES_FILE));
 
     println!("regenerated from {spec_name} in {:.2?}", started.elapsed());
@@ -131,4 +170,141 @@ fn display_name(spec: &Path, root: &Path) -> String {
                 .unwrap_or(absolute.clone())
         });
     shown.to_string_lossy().replace('\\', "/")
+}
+
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("error: {message}\n\n{USAGE}");
+    ExitCode::from(2)
+}
+
+/// `fixture --from PATH [--check]`: the prose-free copy of Cloudflare's spec the tests use.
+fn fixture_command(args: &[String]) -> ExitCode {
+    let (mut from, mut check) = (None, false);
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        match arg.as_str() {
+            "--from" => match iter.next() {
+                Some(path) => from = Some(PathBuf::from(path)),
+                None => return usage_error("--from needs a path"),
+            },
+            "--check" => check = true,
+            other => return usage_error(&format!("unknown argument `{other}`")),
+        }
+    }
+    let Some(from) = from else {
+        return usage_error("fixture needs --from PATH (Cloudflare's cache spec)");
+    };
+    let source = match std::fs::read(&from) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", from.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    // Only the file's name goes into the fixture, so where it was read from does not matter.
+    let name = from.file_name().map_or_else(
+        || from.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let text = match fixture::build(&source, &name) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let root = workspace_root();
+    let file = [xtask::GeneratedFile {
+        path: fixture::FIXTURE_FILE.to_string(),
+        contents: text,
+    }];
+    if check {
+        if write::stale(&root, &file).is_empty() {
+            println!("{} is up to date with {name}", fixture::FIXTURE_FILE);
+            return ExitCode::SUCCESS;
+        }
+        eprintln!(
+            "error: {} differs from what {name} gives; run `cargo xtask fixture --from {}`",
+            fixture::FIXTURE_FILE,
+            from.display()
+        );
+        return ExitCode::FAILURE;
+    }
+    match write::write(&root, &file) {
+        Ok(changed) if changed.is_empty() => println!("{} unchanged", fixture::FIXTURE_FILE),
+        Ok(_) => println!("wrote {} from {name}", fixture::FIXTURE_FILE),
+        Err(e) => {
+            eprintln!("error: cannot write {}: {e}", fixture::FIXTURE_FILE);
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// `vendor DIR [--check] [--spec PATH]`: the SDK crates, self-contained, for another workspace.
+fn vendor_command(args: &[String]) -> ExitCode {
+    let (mut dir, mut check, mut spec) = (None, false, None);
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        match arg.as_str() {
+            "--check" => check = true,
+            "--spec" => match iter.next() {
+                Some(path) => spec = Some(PathBuf::from(path)),
+                None => return usage_error("--spec needs a path"),
+            },
+            other if other.starts_with('-') => return usage_error(&format!("unknown argument `{other}`")),
+            other if dir.is_none() => dir = Some(PathBuf::from(other)),
+            other => return usage_error(&format!("one directory only (`{other}`)")),
+        }
+    }
+    let Some(dir) = dir else {
+        return usage_error("vendor needs a directory");
+    };
+    let root = workspace_root();
+    let spec = match spec.map(|path| std::fs::read(&path).map(|bytes| (bytes, display_name(&path, &root)))) {
+        None => None,
+        Some(Ok(read)) => Some(read),
+        Some(Err(e)) => {
+            eprintln!("error: cannot read spec: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let spec = spec
+        .as_ref()
+        .map(|(bytes, name)| (bytes.as_slice(), name.as_str()));
+    let drift = match vendor::vendor(&root, &dir, spec, check) {
+        Ok(drift) => drift,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if check {
+        if drift.is_clean() {
+            println!("{} is up to date ({} files)", dir.display(), drift.files);
+            return ExitCode::SUCCESS;
+        }
+        eprintln!(
+            "error: the vendored crates under {} have drifted; run `cargo xtask vendor`:",
+            dir.display()
+        );
+        drift
+            .differ
+            .iter()
+            .for_each(|path| eprintln!("  differs: {path}"));
+        drift
+            .extra
+            .iter()
+            .for_each(|path| eprintln!("  not in cf-cache: {path}"));
+        return ExitCode::FAILURE;
+    }
+    println!(
+        "vendored {} into {}: {} files, {} written, {} removed",
+        vendor::SDK_CRATES.join(", "),
+        dir.display(),
+        drift.files,
+        drift.differ.len(),
+        drift.extra.len()
+    );
+    ExitCode::SUCCESS
 }

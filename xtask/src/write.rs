@@ -27,7 +27,11 @@ pub fn write(root: &Path, files: &[GeneratedFile]) -> std::io::Result<Vec<String
         .filter(|f| changed.contains(&f.path))
         .map(|f| {
             let target = root.join(&f.path);
-            let staged = target.with_extension("rs.regen-tmp");
+            // Beside the target under its full name plus a suffix, so no two files (`a.rs`,
+            // `a.toml`) ever share a staging name.
+            let mut staged = target.clone().into_os_string();
+            staged.push(".regen-tmp");
+            let staged = PathBuf::from(staged);
             (f, target, staged)
         })
         .collect();

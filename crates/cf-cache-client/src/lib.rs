@@ -19,6 +19,10 @@
 //!
 //! Layout: `generated/` is written by `cargo xtask regen` (operations and request building);
 //! everything else is the hand-written runtime those call into.
+//!
+//! Cargo features: `rustls` (default) for TLS through rustls, or `native-tls` for the
+//! platform's TLS library; `fuzzing` exposes entry points for cf-cache's fuzz targets and is
+//! not part of the API.
 
 pub use cf_cache_types as types;
 
@@ -45,3 +49,8 @@ pub use error::{
     Redirected, ResponseTooLarge, Result, Timeout, TimeoutKind, TransportError,
 };
 pub use retry::RetryPolicy;
+
+// The README is what crates.io shows: its examples are compiled (and run) as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;

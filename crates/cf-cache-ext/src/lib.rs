@@ -17,3 +17,8 @@ pub use cf_cache_client;
 pub mod batch;
 pub mod pagination;
 pub mod reserve_clear;
+
+// The README is what crates.io shows: its examples are compiled (and run) as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;

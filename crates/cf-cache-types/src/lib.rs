@@ -17,3 +17,8 @@ extern crate self as cf_cache_types;
 mod generated;
 
 pub use generated::*;
+
+// The README is what crates.io shows: its examples are compiled (and run) as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;
