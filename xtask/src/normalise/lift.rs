@@ -1,0 +1,86 @@
+//! The last pass before progenitor: validation keywords lifted out of the types (they became
+//! rules) and closedness dropped, so a model reads what the server sends.
+
+use serde_json::Value;
+
+/// Schema keywords that become runtime validation rather than Rust types: typify would turn
+/// them into newtypes that also reject out-of-range values coming *from* the server.
+const LIFTED_KEYWORDS: [&str; 13] = [
+    "maxLength",
+    "minLength",
+    "pattern",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "maxItems",
+    "minItems",
+    "uniqueItems",
+    "maxProperties",
+    "minProperties",
+];
+/// Formats typify maps to types we want; any other format is read as a plain string.
+const KEPT_FORMATS: [&str; 7] = ["date-time", "date", "ip", "ipv4", "ipv6", "int32", "int64"];
+
+/// Removes the validation keywords (they become runtime checks) and closedness (a tolerant
+/// reader keeps working when the server adds fields), recursively through the schema.
+pub(super) fn lift_constraints(schema: &mut Value) {
+    let Some(map) = schema.as_object_mut() else { return };
+    for key in LIFTED_KEYWORDS {
+        map.remove(key);
+    }
+    if map.get("additionalProperties") == Some(&Value::Bool(false)) {
+        map.remove("additionalProperties");
+    }
+    if let Some(format) = map.get("format").and_then(Value::as_str)
+        && !KEPT_FORMATS.contains(&format)
+    {
+        map.remove("format");
+    }
+    if let Some(Value::Object(props)) = map.get_mut("properties") {
+        props.values_mut().for_each(lift_constraints);
+    }
+    for key in ["items", "additionalProperties", "not"] {
+        if let Some(child) = map.get_mut(key) {
+            lift_constraints(child);
+        }
+    }
+    for key in ["allOf", "oneOf", "anyOf"] {
+        if let Some(Value::Array(members)) = map.get_mut(key) {
+            members.iter_mut().for_each(lift_constraints);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn lifting_removes_validation_keywords_but_keeps_property_names() {
+        let mut schema = json!({
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+                "pattern": {"type": "string", "maxLength": 32, "pattern": "^a$"},
+                "ids": {"type": "array", "maxItems": 100, "items": {"type": "string", "format": "uri", "minLength": 1}},
+                "at": {"type": "string", "format": "date-time"}
+            }
+        });
+        lift_constraints(&mut schema);
+        assert_eq!(
+            schema,
+            json!({
+                "type": "object",
+                "properties": {
+                    "pattern": {"type": "string"},
+                    "ids": {"type": "array", "items": {"type": "string"}},
+                    "at": {"type": "string", "format": "date-time"}
+                }
+            })
+        );
+    }
+
+}

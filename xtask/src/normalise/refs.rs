@@ -1,0 +1,152 @@
+//! References: every `$ref` checked to point inside the document without looping, and
+//! component schemas given their Rust names with every reference rewritten to match.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use super::{SCHEMA_REF, escape, unescape};
+use crate::error::{GenError, Result};
+use crate::naming::pascal_ident;
+
+/// Every `$ref` must point inside the document, and no chain of pure references may loop.
+pub(super) fn check_refs(doc: &Value, spec_name: &str) -> Result<()> {
+    let mut refs = Vec::new();
+    collect_refs_with_place(doc, &mut "#".to_string(), &mut refs);
+    for (place, target) in &refs {
+        let mut seen = vec![target.clone()];
+        let mut current = target.clone();
+        loop {
+            let Some(pointer) = current.strip_prefix('#') else {
+                return Err(GenError::at(
+                    format!("{spec_name}: {place}"),
+                    format!("external $ref `{current}` is not supported; inline it into the spec"),
+                ));
+            };
+            let Some(found) = doc.pointer(pointer) else {
+                return Err(GenError::at(
+                    format!("{spec_name}: {place}"),
+                    format!("$ref `{current}` points at nothing (dangling reference)"),
+                ));
+            };
+            match found.get("$ref").and_then(Value::as_str) {
+                Some(next) if seen.iter().any(|s| s == next) => {
+                    seen.push(next.to_string());
+                    return Err(GenError::at(
+                        format!("{spec_name}: {place}"),
+                        format!("circular $ref chain: {}", seen.join(" -> ")),
+                    ));
+                }
+                Some(next) => {
+                    seen.push(next.to_string());
+                    current = next.to_string();
+                }
+                None => break,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every `$ref` under `value` with the JSON pointer of the object holding it; `place` is the
+/// pointer of `value` (extended and restored while walking, so only found refs allocate).
+pub(super) fn collect_refs_with_place(value: &Value, place: &mut String, out: &mut Vec<(String, String)>) {
+    let root = place.len();
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                match (key.as_str(), child) {
+                    ("$ref", Value::String(target)) => out.push((place.clone(), target.clone())),
+                    // Examples are data, not schema: a `$ref` key inside one is just a field.
+                    ("example" | "examples", _) => {}
+                    _ => {
+                        place.push('/');
+                        place.push_str(&escape(key));
+                        collect_refs_with_place(child, place, out);
+                        place.truncate(root);
+                    }
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                place.push('/');
+                place.push_str(&i.to_string());
+                collect_refs_with_place(child, place, out);
+                place.truncate(root);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Gives every component schema its Rust name and rewrites the references to match.
+pub(super) fn rename_schemas(mut doc: Value, spec_name: &str) -> Result<Value> {
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return Ok(doc);
+    };
+    let mut renames = BTreeMap::new();
+    let mut taken: BTreeMap<String, String> = BTreeMap::new();
+    let mut renamed = Map::new();
+    for (old, schema) in std::mem::take(schemas) {
+        let new = pascal_ident(&old);
+        if let Some(first) = taken.get(&new) {
+            return Err(GenError::at(
+                format!("{spec_name}: #/components/schemas/{}", escape(&old)),
+                format!("schemas `{first}` and `{old}` both become the Rust name `{new}`; rename one"),
+            ));
+        }
+        taken.insert(new.clone(), old.clone());
+        renames.insert(
+            format!("{SCHEMA_REF}{}", escape(&old)),
+            format!("{SCHEMA_REF}{new}"),
+        );
+        renamed.insert(new, schema);
+    }
+    *schemas = renamed;
+    rewrite_refs(&mut doc, &renames);
+    Ok(doc)
+}
+
+pub(super) fn rewrite_refs(value: &mut Value, renames: &BTreeMap<String, String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                match (key.as_str(), child) {
+                    ("$ref", Value::String(target)) => {
+                        if let Some(new) = renames.get(target.as_str()) {
+                            *target = new.clone();
+                        }
+                    }
+                    ("example" | "examples", _) => {}
+                    (_, child) => rewrite_refs(child, renames),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| rewrite_refs(v, renames)),
+        _ => {}
+    }
+}
+
+pub(super) fn collect_schema_refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                match (key.as_str(), child) {
+                    ("$ref", Value::String(target)) => {
+                        if let Some(name) = target.strip_prefix(SCHEMA_REF) {
+                            out.push(unescape(name));
+                        }
+                    }
+                    ("example" | "examples" | "default", _) => {}
+                    _ => collect_schema_refs(child, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_schema_refs(v, out)),
+        _ => {}
+    }
+}
