@@ -53,16 +53,19 @@ pub fn distinct(wires: &[&str], case: fn(&str) -> String, reserved: &[&str]) -> 
         }
     }
     for wire in unresolved {
-        let hash: String = Sha256::digest(wire.as_bytes())
-            .iter()
-            .take(3)
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        let base = case(wire);
-        let ident = case(&format!("{base} {hash}"));
+        let ident = case(&format!("{} {}", case(wire), short_hash(wire)));
         out.insert(wire.to_string(), ident);
     }
     out
+}
+
+/// The first six hex digits of the SHA-256 of `text`: a suffix that depends on nothing else.
+pub fn short_hash(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .take(3)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// `wire` with the punctuation that case conversion would drop spelled as words.

@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use super::walk::{Step, pointer, walk};
 use super::{Normaliser, SCHEMA_REF, description_of};
 use crate::model::StringEnum;
 use crate::naming::pascal_ident;
@@ -12,8 +13,6 @@ impl Normaliser<'_> {
     /// components named after where they sit (`ReserveClearStatus.state` -> `ReserveClearStatusState`).
     pub(super) fn hoist_string_enums(&mut self) -> Vec<StringEnum> {
         let mut enums = Vec::new();
-        // Components are visited in name order, so when two hoisted enums want one name the
-        // suffixes (`wanted2`, ...) go the same way on every run.
         let names: Vec<String> = self.schemas.keys().cloned().collect();
         for name in names {
             let Some(slot) = self.schemas.get_mut(&name) else {
@@ -29,13 +28,14 @@ impl Normaliser<'_> {
             }
             // Taken out (its name stays taken) so hoisting can insert beside it.
             let mut schema = std::mem::take(slot);
-            let mut found = Vec::new();
-            hoist_inline_enums(&mut schema, &name, true, &mut found);
-            for (wanted, enum_schema, slot) in found {
+            for (wanted, at) in inline_enums(&schema, &name) {
+                let Some(node) = schema.pointer_mut(&at) else { continue };
+                let enum_schema = node.take();
                 let description = description_of(&enum_schema);
                 let values = string_enum_values(&enum_schema).unwrap_or_default();
-                let hoisted = self.insert_unique(wanted, enum_schema);
-                set_slot(&mut schema, &slot, &hoisted);
+                let origin = format!("{name}{at}");
+                let hoisted = self.insert_unique(wanted, &origin, enum_schema.clone());
+                *node = reference_to(&enum_schema, &hoisted);
                 enums.push(StringEnum {
                     description,
                     name: hoisted,
@@ -72,91 +72,75 @@ pub(super) fn string_enum_values(schema: &Value) -> Option<Vec<String>> {
     (!values.is_empty()).then_some(values)
 }
 
-/// A path to a nested schema slot, so a hoisted schema can be swapped for its reference.
-type Slot = Vec<String>;
-
-pub(super) fn hoist_inline_enums(schema: &mut Value, context: &str, top: bool, found: &mut Vec<(String, Value, Slot)>) {
-    walk_children(schema, context, Vec::new(), top, found);
+/// The inline string enums of the component `name`, each with the name it is hoisted under
+/// and its JSON pointer inside the component. Only enums reached through schema structure
+/// (properties, items, map values, combinator members) are named after where they sit.
+fn inline_enums(schema: &Value, name: &str) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    walk(schema, &mut |path, node| {
+        if path.is_empty() || !node.contains_key("enum") || string_enum_values(&Value::Object(node.clone())).is_none() {
+            return;
+        }
+        if let Some(wanted) = name_at(schema, name, path) {
+            found.push((wanted, pointer("", path)));
+        }
+    });
+    found
 }
 
-pub(super) fn walk_children(
-    schema: &Value,
-    context: &str,
-    slot: Slot,
-    top: bool,
-    found: &mut Vec<(String, Value, Slot)>,
-) {
-    if !top && string_enum_values(schema).is_some() {
-        found.push((context.to_string(), schema.clone(), slot));
-        return;
-    }
-    if let Some(props) = schema.get("properties").and_then(Value::as_object) {
-        for (key, child) in props {
-            let mut s = slot.clone();
-            s.extend(["properties".to_string(), key.clone()]);
-            walk_children(child, &format!("{context}{}", pascal_ident(key)), s, false, found);
-        }
-    }
-    if let Some(items) = schema.get("items") {
-        let mut s = slot.clone();
-        s.push("items".into());
-        walk_children(items, &format!("{context}Item"), s, false, found);
-    }
-    if let Some(extra) = schema.get("additionalProperties").filter(|v| v.is_object()) {
-        let mut s = slot.clone();
-        s.push("additionalProperties".into());
-        walk_children(extra, &format!("{context}Value"), s, false, found);
-    }
-    for key in ["allOf", "oneOf", "anyOf"] {
-        if let Some(members) = schema.get(key).and_then(Value::as_array) {
-            for (i, member) in members.iter().enumerate() {
-                let mut s = slot.clone();
-                s.extend([key.to_string(), i.to_string()]);
-                let name = if members.len() == 1 {
-                    context.to_string()
-                } else {
-                    format!("{context}Variant{i}")
-                };
-                walk_children(member, &name, s, false, found);
+/// `ReserveClearStatus` + `/properties/state` -> `ReserveClearStatusState`; `None` when the
+/// path leaves schema structure.
+fn name_at(root: &Value, name: &str, path: &[Step<'_>]) -> Option<String> {
+    let mut out = name.to_string();
+    let mut i = 0;
+    while i < path.len() {
+        match (path[i], path.get(i + 1)) {
+            (Step::Key("properties"), Some(Step::Name(property))) => {
+                out.push_str(&pascal_ident(property));
+                i += 2;
             }
+            (Step::Key("items"), _) => {
+                out.push_str("Item");
+                i += 1;
+            }
+            (Step::Key("additionalProperties"), _) => {
+                out.push_str("Value");
+                i += 1;
+            }
+            (Step::Key("allOf" | "oneOf" | "anyOf"), Some(Step::Index(member))) => {
+                let members = root
+                    .pointer(&pointer("", &path[..=i]))
+                    .and_then(Value::as_array)
+                    .map_or(0, Vec::len);
+                if members != 1 {
+                    out.push_str(&format!("Variant{member}"));
+                }
+                i += 2;
+            }
+            _ => return None,
         }
     }
+    Some(out)
 }
 
-pub(super) fn set_slot(schema: &mut Value, slot: &Slot, component: &str) {
-    let mut target = schema;
-    for step in slot {
-        target = match target {
-            Value::Array(items) => match step.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
-                Some(next) => next,
-                None => return,
-            },
-            Value::Object(map) => match map.get_mut(step) {
-                Some(next) => next,
-                None => return,
-            },
-            _ => return,
-        };
-    }
+/// What replaces a hoisted enum: a reference, kept nullable (with its description) if the
+/// inline schema was.
+fn reference_to(target: &Value, component: &str) -> Value {
     let nullable = target.get("nullable").and_then(Value::as_bool) == Some(true)
         || target
             .get("enum")
             .and_then(Value::as_array)
             .is_some_and(|v| v.contains(&Value::Null));
-    let description = target.get("description").cloned();
     let reference = json!({"$ref": format!("{SCHEMA_REF}{component}")});
-    *target = if nullable {
-        json!({"nullable": true, "allOf": [reference]})
-    } else {
-        reference
-    };
-    if let (Some(d), Some(obj)) = (description, target.as_object_mut())
-        && nullable
-    {
-        obj.insert("description".into(), d);
+    if !nullable {
+        return reference;
     }
+    let mut wrapped = json!({"nullable": true, "allOf": [reference]});
+    if let (Some(d), Some(obj)) = (target.get("description"), wrapped.as_object_mut()) {
+        obj.insert("description".into(), d.clone());
+    }
+    wrapped
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

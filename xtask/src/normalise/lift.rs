@@ -3,6 +3,8 @@
 
 use serde_json::Value;
 
+use super::walk::{Next, walk_mut};
+
 /// Schema keywords that become runtime validation rather than Rust types: typify would turn
 /// them into newtypes that also reject out-of-range values coming *from* the server.
 const LIFTED_KEYWORDS: [&str; 13] = [
@@ -26,31 +28,23 @@ const KEPT_FORMATS: [&str; 7] = ["date-time", "date", "ip", "ipv4", "ipv6", "int
 /// Removes the validation keywords (they become runtime checks) and closedness (a tolerant
 /// reader keeps working when the server adds fields), recursively through the schema.
 pub(super) fn lift_constraints(schema: &mut Value) {
-    let Some(map) = schema.as_object_mut() else { return };
-    for key in LIFTED_KEYWORDS {
-        map.remove(key);
-    }
-    if map.get("additionalProperties") == Some(&Value::Bool(false)) {
-        map.remove("additionalProperties");
-    }
-    if let Some(format) = map.get("format").and_then(Value::as_str)
-        && !KEPT_FORMATS.contains(&format)
-    {
-        map.remove("format");
-    }
-    if let Some(Value::Object(props)) = map.get_mut("properties") {
-        props.values_mut().for_each(lift_constraints);
-    }
-    for key in ["items", "additionalProperties", "not"] {
-        if let Some(child) = map.get_mut(key) {
-            lift_constraints(child);
+    walk_mut(schema, &mut |_, node| {
+        let Some(map) = node.as_object_mut() else {
+            return Next::Descend;
+        };
+        for key in LIFTED_KEYWORDS {
+            map.remove(key);
         }
-    }
-    for key in ["allOf", "oneOf", "anyOf"] {
-        if let Some(Value::Array(members)) = map.get_mut(key) {
-            members.iter_mut().for_each(lift_constraints);
+        if map.get("additionalProperties") == Some(&Value::Bool(false)) {
+            map.remove("additionalProperties");
         }
-    }
+        if let Some(format) = map.get("format").and_then(Value::as_str)
+            && !KEPT_FORMATS.contains(&format)
+        {
+            map.remove("format");
+        }
+        Next::Descend
+    });
 }
 
 #[cfg(test)]

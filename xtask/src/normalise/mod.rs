@@ -14,6 +14,7 @@ mod operations;
 mod reach;
 mod refs;
 mod unions;
+mod walk;
 
 use std::collections::BTreeSet;
 
@@ -233,13 +234,14 @@ impl<'a> Normaliser<'a> {
         })
     }
 
-    /// Inserts a component under `wanted`, or `wanted2`, `wanted3`... if the name is taken.
-    fn insert_unique(&mut self, wanted: String, schema: Value) -> String {
+    /// Inserts a component under `wanted`; when that is taken, under `wanted` plus a short hash
+    /// of `origin` (where the schema sits in the spec), so the name does not depend on order.
+    fn insert_unique(&mut self, wanted: String, origin: &str, schema: Value) -> String {
         let mut name = wanted.clone();
-        let mut n = 2;
+        let mut salt = origin.to_string();
         while self.schemas.contains_key(&name) {
-            name = format!("{wanted}{n}");
-            n += 1;
+            name = crate::naming::pascal_ident(&format!("{wanted} {}", crate::naming::short_hash(&salt)));
+            salt.push('~');
         }
         self.schemas.insert(name.clone(), schema);
         name

@@ -223,7 +223,7 @@ impl Normaliser<'_> {
                 .ok_or_else(|| GenError::at(param_place.clone(), "parameter has no schema"))?;
             let mut schema = self.resolve(schema)?.clone();
             if string_enum_values(&schema).is_some() {
-                let hoisted = self.insert_unique(format!("{op_pascal}{}", pascal_ident(&name)), schema);
+                let hoisted = self.insert_unique(format!("{op_pascal}{}", pascal_ident(&name)), &param_place, schema);
                 schema = json!({"$ref": format!("{SCHEMA_REF}{hoisted}")});
             }
             let rule = constraints::rule_of(&schema, &param_place)?;
@@ -266,7 +266,7 @@ impl Normaliser<'_> {
         };
         let schema = media.get("schema").cloned().unwrap_or(json!({}));
         let rule = constraints::rule_of(&schema, &self.place(&format!("{place}/requestBody")))?;
-        let schema = self.named_or_simple(schema, format!("{op_pascal}Body"))?;
+        let schema = self.named_or_simple(schema, format!("{op_pascal}Body"), &format!("{place}/requestBody"))?;
         let required = body.get("required").and_then(Value::as_bool).unwrap_or(false);
         let lowered = json!({"required": required, "content": {"application/json": {"schema": schema}}});
         Ok((lowered, rule))
@@ -274,11 +274,11 @@ impl Normaliser<'_> {
 
     /// Keeps `schema` if it is a reference or a shape we can spell; otherwise hoists it into a
     /// component called `name` and returns a reference to that.
-    fn named_or_simple(&mut self, schema: Value, name: String) -> Result<Value> {
+    fn named_or_simple(&mut self, schema: Value, name: String, origin: &str) -> Result<Value> {
         if schema.get("$ref").is_some() || self.simple_type(&schema).is_some() {
             return Ok(schema);
         }
-        let name = self.insert_unique(name, schema);
+        let name = self.insert_unique(name, origin, schema);
         Ok(json!({"$ref": format!("{SCHEMA_REF}{name}")}))
     }
 
@@ -317,7 +317,7 @@ impl Normaliser<'_> {
         };
         match self.envelope_parts(&body)? {
             Some((result, has_result_info)) => {
-                let result = self.named_or_simple(result, format!("{op_pascal}Result"))?;
+                let result = self.named_or_simple(result, format!("{op_pascal}Result"), &format!("{place}/responses"))?;
                 let expr = self.type_expr(&result, place)?;
                 Ok(match expr {
                     TypeExpr::List(item) if has_result_info => ResultShape::Paged { item: *item },
@@ -325,7 +325,7 @@ impl Normaliser<'_> {
                 })
             }
             None => {
-                let body = self.named_or_simple(body, format!("{op_pascal}Response"))?;
+                let body = self.named_or_simple(body, format!("{op_pascal}Response"), &format!("{place}/responses"))?;
                 Ok(ResultShape::Bare(self.type_expr(&body, place)?))
             }
         }

@@ -5,14 +5,14 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+use super::walk::{Next, pointer, walk, walk_mut};
 use super::{SCHEMA_REF, escape, unescape};
 use crate::error::{GenError, Result};
 use crate::naming::pascal_ident;
 
 /// Every `$ref` must point inside the document, and no chain of pure references may loop.
 pub(super) fn check_refs(doc: &Value, spec_name: &str) -> Result<()> {
-    let mut refs = Vec::new();
-    collect_refs_with_place(doc, &mut "#".to_string(), &mut refs);
+    let refs = collect_refs_with_place(doc);
     for (place, target) in &refs {
         let mut seen = vec![target.clone()];
         let mut current = target.clone();
@@ -48,36 +48,15 @@ pub(super) fn check_refs(doc: &Value, spec_name: &str) -> Result<()> {
     Ok(())
 }
 
-/// Every `$ref` under `value` with the JSON pointer of the object holding it; `place` is the
-/// pointer of `value` (extended and restored while walking, so only found refs allocate).
-pub(super) fn collect_refs_with_place(value: &Value, place: &mut String, out: &mut Vec<(String, String)>) {
-    let root = place.len();
-    match value {
-        Value::Object(map) => {
-            for (key, child) in map {
-                match (key.as_str(), child) {
-                    ("$ref", Value::String(target)) => out.push((place.clone(), target.clone())),
-                    // Examples are data, not schema: a `$ref` key inside one is just a field.
-                    ("example" | "examples", _) => {}
-                    _ => {
-                        place.push('/');
-                        place.push_str(&escape(key));
-                        collect_refs_with_place(child, place, out);
-                        place.truncate(root);
-                    }
-                }
-            }
+/// Every `$ref` under `value` with the JSON pointer of the object holding it.
+fn collect_refs_with_place(value: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    walk(value, &mut |path, node| {
+        if let Some(Value::String(target)) = node.get("$ref") {
+            out.push((pointer("#", path), target.clone()));
         }
-        Value::Array(items) => {
-            for (i, child) in items.iter().enumerate() {
-                place.push('/');
-                place.push_str(&i.to_string());
-                collect_refs_with_place(child, place, out);
-                place.truncate(root);
-            }
-        }
-        _ => {}
-    }
+    });
+    out
 }
 
 /// Gives every component schema its Rust name and rewrites the references to match.
@@ -112,41 +91,23 @@ pub(super) fn rename_schemas(mut doc: Value, spec_name: &str) -> Result<Value> {
 }
 
 pub(super) fn rewrite_refs(value: &mut Value, renames: &BTreeMap<String, String>) {
-    match value {
-        Value::Object(map) => {
-            for (key, child) in map.iter_mut() {
-                match (key.as_str(), child) {
-                    ("$ref", Value::String(target)) => {
-                        if let Some(new) = renames.get(target.as_str()) {
-                            *target = new.clone();
-                        }
-                    }
-                    ("example" | "examples", _) => {}
-                    (_, child) => rewrite_refs(child, renames),
-                }
-            }
+    walk_mut(value, &mut |_, node| {
+        if let Some(Value::String(target)) = node.get_mut("$ref")
+            && let Some(new) = renames.get(target.as_str())
+        {
+            *target = new.clone();
         }
-        Value::Array(items) => items.iter_mut().for_each(|v| rewrite_refs(v, renames)),
-        _ => {}
-    }
+        Next::Descend
+    });
 }
 
+/// The component schemas `value` refers to, by name.
 pub(super) fn collect_schema_refs(value: &Value, out: &mut Vec<String>) {
-    match value {
-        Value::Object(map) => {
-            for (key, child) in map {
-                match (key.as_str(), child) {
-                    ("$ref", Value::String(target)) => {
-                        if let Some(name) = target.strip_prefix(SCHEMA_REF) {
-                            out.push(unescape(name));
-                        }
-                    }
-                    ("example" | "examples" | "default", _) => {}
-                    _ => collect_schema_refs(child, out),
-                }
-            }
+    walk(value, &mut |_, node| {
+        if let Some(Value::String(target)) = node.get("$ref")
+            && let Some(name) = target.strip_prefix(SCHEMA_REF)
+        {
+            out.push(unescape(name));
         }
-        Value::Array(items) => items.iter().for_each(|v| collect_schema_refs(v, out)),
-        _ => {}
-    }
+    });
 }
