@@ -35,6 +35,10 @@ pub(super) fn lift_constraints(schema: &mut Value) {
         for key in LIFTED_KEYWORDS {
             map.remove(key);
         }
+        // A default is the server's business: a field it leaves out decodes as `None`, and a
+        // default that does not fit its schema (Cloudflare's spec has dozens: `"true"` for a
+        // boolean) cannot stop typify.
+        map.remove("default");
         if map.get("additionalProperties") == Some(&Value::Bool(false)) {
             map.remove("additionalProperties");
         }

@@ -11,6 +11,7 @@
 mod enums;
 mod lift;
 mod operations;
+mod placeholders;
 mod reach;
 mod refs;
 mod unions;
@@ -21,11 +22,9 @@ use std::collections::BTreeSet;
 use openapiv3::OpenAPI;
 use serde_json::{Map, Value, json};
 
-use crate::error::{GenError, Result};
+use crate::error::{GenError, Result, Skipped};
 use crate::load::LoadedSpec;
 use crate::model::{ApiModel, TypeExpr};
-use crate::naming::field_ident;
-use std::collections::BTreeMap;
 use lift::lift_constraints;
 
 const SCHEMA_REF: &str = "#/components/schemas/";
@@ -42,55 +41,29 @@ pub struct Normalised {
     pub lowered: OpenAPI,
     /// What our own emitters see.
     pub model: ApiModel,
+    /// Operations left out (only with `skip_unsupported`).
+    pub skipped: Vec<Skipped>,
 }
 
-/// Lowers `spec`; fails with the place of the first construct we cannot handle.
-pub fn normalise(spec: &LoadedSpec) -> Result<Normalised> {
+/// Lowers `spec`; fails with the place of the first construct we cannot handle, or with
+/// `skip_unsupported` leaves out each operation using a construct we do not support.
+pub fn normalise(spec: &LoadedSpec, skip_unsupported: bool) -> Result<Normalised> {
     let doc = serde_json::to_value(&spec.openapi)
         .map_err(|e| GenError::at(&spec.name, format!("cannot re-read the document: {e}")))?;
     refs::check_refs(&doc, &spec.name)?;
-    check_property_names(&doc, "#", &spec.name)?;
-    let doc = refs::rename_schemas(doc, &spec.name)?;
-    Normaliser::new(doc, &spec.name).run()
+    let doc = refs::rename_schemas(doc);
+    Normaliser::new(doc, &spec.name, skip_unsupported).run()
 }
 
-/// Two properties of one object must not become the same Rust field (`fooBar` and `foo_bar`
-/// are both `foo_bar`): the struct would not compile. Names are never changed silently to
-/// make room, as the field a caller reads would then depend on spec order.
-fn check_property_names(value: &Value, place: &str, spec_name: &str) -> Result<()> {
-    match value {
-        Value::Object(map) => {
-            if let Some(Value::Object(properties)) = map.get("properties") {
-                let mut fields: BTreeMap<String, &str> = BTreeMap::new();
-                for name in properties.keys() {
-                    if let Some(first) = fields.insert(field_ident(name), name) {
-                        return Err(GenError::at(
-                            format!("{spec_name}: {place}/properties"),
-                            format!(
-                                "properties `{first}` and `{name}` both become the Rust field `{}`; \
-                                 rename one",
-                                field_ident(name)
-                            ),
-                        ));
-                    }
-                }
-            }
-            for (key, child) in map {
-                // Examples and defaults are data: their keys are not property names.
-                if matches!(key.as_str(), "example" | "examples" | "default" | "enum") {
-                    continue;
-                }
-                check_property_names(child, &format!("{place}/{}", escape(key)), spec_name)?;
-            }
-        }
-        Value::Array(items) => {
-            for (i, child) in items.iter().enumerate() {
-                check_property_names(child, &format!("{place}/{i}"), spec_name)?;
-            }
-        }
-        _ => {}
+impl Normalised {
+    /// The spec's `operationId` of the operation our model calls `name`.
+    pub fn skipped_id(&self, name: &str) -> String {
+        self.model
+            .operations
+            .iter()
+            .find(|op| op.name == name)
+            .map_or_else(|| name.to_string(), |op| op.spec_id.clone())
     }
-    Ok(())
 }
 
 fn escape(key: &str) -> String {
@@ -106,9 +79,16 @@ struct Normaliser<'a> {
     spec_name: &'a str,
     /// Component schemas, growing as inline schemas are hoisted into named ones.
     schemas: Map<String, Value>,
+    /// Whether an unsupported operation is left out rather than refused.
+    skip_unsupported: bool,
+    /// What was left out.
+    skipped: Vec<Skipped>,
+    /// Names handed to progenitor and typify in place of colliding wire names.
+    placeholders: placeholders::Placeholders,
 }
+
 impl<'a> Normaliser<'a> {
-    fn new(mut doc: Value, spec_name: &'a str) -> Self {
+    fn new(mut doc: Value, spec_name: &'a str, skip_unsupported: bool) -> Self {
         let schemas = doc
             .pointer_mut("/components/schemas")
             .and_then(Value::as_object_mut)
@@ -118,11 +98,14 @@ impl<'a> Normaliser<'a> {
             doc,
             spec_name,
             schemas,
+            skip_unsupported,
+            skipped: Vec::new(),
+            placeholders: placeholders::Placeholders::default(),
         }
     }
 
     fn run(mut self) -> Result<Normalised> {
-        let (paths, operations) = self.lower_operations()?;
+        let (mut paths, operations) = self.lower_operations()?;
         let string_enums = self.hoist_string_enums();
         let unions = self.find_unions();
         // Rules are read before pruning and lifting: both remove what they need.
@@ -139,6 +122,10 @@ impl<'a> Normaliser<'a> {
         }
         for schema in self.schemas.values_mut() {
             lift_constraints(schema);
+            placeholders::separate_fields(schema, &mut self.placeholders);
+        }
+        for item in paths.values_mut() {
+            placeholders::separate_fields(item, &mut self.placeholders);
         }
 
         let lowered = json!({
@@ -163,7 +150,9 @@ impl<'a> Normaliser<'a> {
                 string_enums,
                 unions,
                 rules,
+                wire_names: self.placeholders.into_map(),
             },
+            skipped: self.skipped,
         })
     }
 

@@ -59,7 +59,7 @@ impl Normaliser<'_> {
         collect_schema_refs(&Value::Object(paths.clone()), &mut pending);
         for op in operations {
             match &op.result {
-                ResultShape::Empty => {}
+                ResultShape::Empty | ResultShape::Bytes => {}
                 ResultShape::Bare(t) | ResultShape::Enveloped(t) | ResultShape::Paged { item: t } => {
                     named_in(t, &mut pending)
                 }

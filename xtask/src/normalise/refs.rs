@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use super::walk::{Next, pointer, walk, walk_mut};
 use super::{SCHEMA_REF, escape, unescape};
 use crate::error::{GenError, Result};
-use crate::naming::pascal_ident;
+use crate::naming::{distinct, pascal_ident};
 
 /// Every `$ref` must point inside the document, and no chain of pure references may loop.
 pub(super) fn check_refs(doc: &Value, spec_name: &str) -> Result<()> {
@@ -59,26 +59,21 @@ fn collect_refs_with_place(value: &Value) -> Vec<(String, String)> {
     out
 }
 
-/// Gives every component schema its Rust name and rewrites the references to match.
-pub(super) fn rename_schemas(mut doc: Value, spec_name: &str) -> Result<Value> {
+/// Gives every component schema its Rust name (colliding ones told apart by
+/// [`distinct`]'s rule) and rewrites the references to match.
+pub(super) fn rename_schemas(mut doc: Value) -> Value {
     let Some(schemas) = doc
         .pointer_mut("/components/schemas")
         .and_then(Value::as_object_mut)
     else {
-        return Ok(doc);
+        return doc;
     };
+    let old: Vec<&str> = schemas.keys().map(String::as_str).collect();
+    let names = distinct(&old, pascal_ident, &[]);
     let mut renames = BTreeMap::new();
-    let mut taken: BTreeMap<String, String> = BTreeMap::new();
     let mut renamed = Map::new();
     for (old, schema) in std::mem::take(schemas) {
-        let new = pascal_ident(&old);
-        if let Some(first) = taken.get(&new) {
-            return Err(GenError::at(
-                format!("{spec_name}: #/components/schemas/{}", escape(&old)),
-                format!("schemas `{first}` and `{old}` both become the Rust name `{new}`; rename one"),
-            ));
-        }
-        taken.insert(new.clone(), old.clone());
+        let new = names.get(&old).cloned().unwrap_or_else(|| pascal_ident(&old));
         renames.insert(
             format!("{SCHEMA_REF}{}", escape(&old)),
             format!("{SCHEMA_REF}{new}"),
@@ -87,7 +82,7 @@ pub(super) fn rename_schemas(mut doc: Value, spec_name: &str) -> Result<Value> {
     }
     *schemas = renamed;
     rewrite_refs(&mut doc, &renames);
-    Ok(doc)
+    doc
 }
 
 pub(super) fn rewrite_refs(value: &mut Value, renames: &BTreeMap<String, String>) {
