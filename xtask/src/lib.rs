@@ -13,6 +13,7 @@ mod model;
 mod naming;
 mod normalise;
 pub mod surface;
+pub mod try_spec;
 pub mod write;
 
 use std::time::{Duration, Instant};
@@ -66,6 +67,8 @@ pub struct Generation {
     pub operations: usize,
     /// Operations left out, with the reason (empty without `skip_unsupported`).
     pub skipped: Vec<Skipped>,
+    /// Generated operations by what they send and return (`raw request body: 30`, ...).
+    pub kinds: std::collections::BTreeMap<&'static str, usize>,
     /// Time per stage.
     pub times: StageTimes,
 }
@@ -112,6 +115,7 @@ pub fn generate_with(bytes: &[u8], spec_name: &str, options: Options) -> Result<
     let load::LoadedSpec { name, sha256, .. } = spec;
     let emitted = emit::emit(&mut normalised, "cf_cache_types", options.skip_unsupported)?;
     let operations = normalised.model.operations.len();
+    let kinds = model::kinds(&normalised.model.operations);
     let skipped = std::mem::take(&mut normalised.skipped);
     drop(normalised);
     lap(&mut times.emit);
@@ -162,6 +166,7 @@ pub fn generate_with(bytes: &[u8], spec_name: &str, options: Options) -> Result<
         files,
         operations,
         skipped,
+        kinds,
         times,
     })
 }

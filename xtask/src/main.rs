@@ -1,27 +1,42 @@
-//! `cargo xtask regen [--check] [--spec PATH] [--out DIR]`
+//! `cargo xtask regen [--check] [--skip-unsupported] [--spec PATH] [--out DIR]`,
+//! `cargo xtask try-spec PATH [--skip-unsupported]`
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use xtask::surface::Surface;
-use xtask::{DEFAULT_SPEC, OPERATIONS_FILE, TYPES_FILE, generate, write};
+use xtask::surface::{Surface, skipped_listing};
+use xtask::{DEFAULT_SPEC, OPERATIONS_FILE, Options, TYPES_FILE, generate_with, write};
 
-const USAGE: &str = "usage: cargo xtask regen [--check] [--spec PATH] [--out DIR]
+const USAGE: &str = "usage: cargo xtask regen [--check] [--skip-unsupported] [--spec PATH] [--out DIR]
+       cargo xtask try-spec PATH [--skip-unsupported]
 
-  regen          regenerate cf-cache-types and cf-cache-client from the spec
-  --check        write nothing; fail listing every generated file that is stale
-  --spec PATH    read this spec instead of spec/cloudflare-cache.yaml
-  --out DIR      write under DIR instead of the workspace root (same relative paths)";
+  regen               regenerate cf-cache-types and cf-cache-client from the spec
+  --check             write nothing; fail listing every generated file that is stale
+  --skip-unsupported  leave out (and list) operations the generator cannot handle
+  --spec PATH         read this spec instead of spec/cloudflare-cache.yaml
+  --out DIR           write under DIR instead of the workspace root (same relative paths)
+  try-spec PATH       generate from PATH into a scratch workspace and `cargo check` it";
 
 struct Args {
     check: bool,
     spec: PathBuf,
     out: PathBuf,
+    options: Options,
 }
 
 fn main() -> ExitCode {
-    match parse_args(std::env::args().skip(1).collect()) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("try-spec") {
+        return match parse_try_spec(&args[1..]) {
+            Ok((spec, options)) => try_spec(&spec, options),
+            Err(message) => {
+                eprintln!("error: {message}\n\n{USAGE}");
+                ExitCode::from(2)
+            }
+        };
+    }
+    match parse_args(args) {
         Ok(args) => regen(&args),
         Err(message) => {
             eprintln!("error: {message}\n\n{USAGE}");
@@ -47,10 +62,12 @@ fn parse_args(args: Vec<String>) -> Result<Args, String> {
         check: false,
         spec: root.join(DEFAULT_SPEC),
         out: root,
+        options: Options::default(),
     };
     while let Some(arg) = iter.next() {
         match arg.as_str() {
             "--check" => parsed.check = true,
+            "--skip-unsupported" => parsed.options.skip_unsupported = true,
             "--spec" => parsed.spec = iter.next().ok_or("--spec needs a path")?.into(),
             "--out" => parsed.out = iter.next().ok_or("--out needs a directory")?.into(),
             "-h" | "--help" => return Err("help requested".into()),
@@ -70,13 +87,14 @@ fn regen(args: &Args) -> ExitCode {
         }
     };
     let spec_name = display_name(&args.spec, &workspace_root());
-    let files = match generate(&bytes, &spec_name) {
-        Ok(files) => files,
+    let (files, skipped) = match generate_with(&bytes, &spec_name, args.options) {
+        Ok(generation) => (generation.files, generation.skipped),
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::FAILURE;
         }
     };
+    print!("{}", skipped_listing(&skipped));
 
     if args.check {
         let stale = write::stale(&args.out, &files);
@@ -115,6 +133,83 @@ fn regen(args: &Args) -> ExitCode {
         None => println!("API surface unchanged"),
     }
     ExitCode::SUCCESS
+}
+
+fn parse_try_spec(args: &[String]) -> Result<(PathBuf, Options), String> {
+    let mut spec = None;
+    let mut options = Options::default();
+    for arg in args {
+        match arg.as_str() {
+            "--skip-unsupported" => options.skip_unsupported = true,
+            "-h" | "--help" => return Err("help requested".into()),
+            other if other.starts_with("--") => return Err(format!("unknown argument `{other}`")),
+            path if spec.is_none() => spec = Some(PathBuf::from(path)),
+            other => return Err(format!("unexpected argument `{other}`")),
+        }
+    }
+    Ok((spec.ok_or("try-spec needs the path of a spec")?, options))
+}
+
+/// Generates from `spec` into the scratch workspace, checks that it compiles and reports.
+fn try_spec(spec: &Path, options: Options) -> ExitCode {
+    let root = workspace_root();
+    let bytes = match std::fs::read(spec) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            eprintln!("error: cannot read spec {}: {e}", spec.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let started = Instant::now();
+    let generation = match generate_with(&bytes, &display_name(spec, &root), options) {
+        Ok(generation) => generation,
+        Err(e) => {
+            eprintln!("error: {e}");
+            eprintln!("try-spec: generation failed (with --skip-unsupported, unsupported operations are left out)");
+            return ExitCode::FAILURE;
+        }
+    };
+    let lines: usize = generation.files.iter().map(|f| f.contents.lines().count()).sum();
+    println!(
+        "generated {} lines in {:.1?} ({} files)",
+        lines,
+        started.elapsed(),
+        generation.files.len()
+    );
+    for (kind, count) in &generation.kinds {
+        println!("  {kind}: {count}");
+    }
+    print!("{}", skipped_listing(&generation.skipped));
+    let (generated, skipped) = (generation.operations, generation.skipped.len());
+    let total = generated + skipped;
+    let scratch = xtask::try_spec::Scratch::under(&root);
+    if let Err(e) = scratch.build(&root, &generation.files) {
+        eprintln!("error: cannot build the scratch workspace {}: {e}", scratch.workspace.display());
+        return ExitCode::FAILURE;
+    }
+    println!("cargo check in {} (target {})", scratch.workspace.display(), scratch.target.display());
+    match scratch.check() {
+        Ok((true, took, _)) => {
+            println!(
+                "try-spec: {generated}/{total} operations generated, {skipped} skipped, compiled in {:.0} s",
+                took.as_secs_f64()
+            );
+            ExitCode::SUCCESS
+        }
+        Ok((false, took, stderr)) => {
+            let shown: Vec<&str> = stderr.lines().take(200).collect();
+            eprintln!("{}", shown.join("\n"));
+            println!(
+                "try-spec: {generated}/{total} operations generated, {skipped} skipped, did not compile ({:.0} s)",
+                took.as_secs_f64()
+            );
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("error: cannot run cargo check: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// The spec path relative to the workspace root when it is inside it, for stable headers.

@@ -247,3 +247,26 @@ pub struct UnionVariant {
     /// Description of the branch from the spec.
     pub description: Option<String>,
 }
+
+/// How many of `operations` send and return each kind of body, for `try-spec`'s report.
+pub fn kinds(operations: &[Operation]) -> std::collections::BTreeMap<&'static str, usize> {
+    let mut out = std::collections::BTreeMap::new();
+    for op in operations {
+        let sends = match (&op.body, &op.raw_body) {
+            (Some(_), _) => "request body: JSON",
+            (None, Some(_)) => "request body: raw bytes (multipart, files, text)",
+            (None, None) => "request body: none",
+        };
+        let returns = match &op.result {
+            ResultShape::Empty => "result: none",
+            ResultShape::Bytes => "result: bytes",
+            ResultShape::Bare(_) => "result: JSON body",
+            ResultShape::Enveloped(_) => "result: enveloped",
+            ResultShape::Paged { .. } => "result: paged",
+        };
+        for kind in [sends, returns] {
+            *out.entry(kind).or_insert(0) += 1;
+        }
+    }
+    out
+}

@@ -87,6 +87,6 @@ mod tests {
         assert!(text.contains("rename = \"<=1y\""), "{text}");
         assert!(text.contains("q (\"pageSize\" , 1)"), "{text}");
         assert!(text.contains("format ! (\"{}\" , \"pageSize\")"), "{text}");
-        assert!(!text.contains('#'), "{text}");
+        assert!(!text.contains("#!") && !text.contains("#$"), "{text}");
     }
 }
