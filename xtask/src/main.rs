@@ -165,7 +165,9 @@ fn try_spec(spec: &Path, options: Options) -> ExitCode {
         Ok(generation) => generation,
         Err(e) => {
             eprintln!("error: {e}");
-            eprintln!("try-spec: generation failed (with --skip-unsupported, unsupported operations are left out)");
+            eprintln!(
+                "try-spec: generation failed (with --skip-unsupported, unsupported operations are left out)"
+            );
             return ExitCode::FAILURE;
         }
     };
@@ -184,10 +186,17 @@ fn try_spec(spec: &Path, options: Options) -> ExitCode {
     let total = generated + skipped;
     let scratch = xtask::try_spec::Scratch::under(&root);
     if let Err(e) = scratch.build(&root, &generation.files) {
-        eprintln!("error: cannot build the scratch workspace {}: {e}", scratch.workspace.display());
+        eprintln!(
+            "error: cannot build the scratch workspace {}: {e}",
+            scratch.workspace.display()
+        );
         return ExitCode::FAILURE;
     }
-    println!("cargo check in {} (target {})", scratch.workspace.display(), scratch.target.display());
+    println!(
+        "cargo check in {} (target {})",
+        scratch.workspace.display(),
+        scratch.target.display()
+    );
     match scratch.check() {
         Ok((true, took, _)) => {
             println!(

@@ -34,7 +34,10 @@ pub fn distinct(wires: &[&str], case: fn(&str) -> String, reserved: &[&str]) -> 
     let mut colliding = Vec::new();
     for (ident, members) in &groups {
         if members.len() == 1 && !reserved.contains(&ident.as_str()) {
-            out.insert(members.iter().next().map_or_else(String::new, |w| w.to_string()), ident.clone());
+            out.insert(
+                members.iter().next().map_or_else(String::new, |w| w.to_string()),
+                ident.clone(),
+            );
         } else {
             colliding.extend(members.iter().copied());
         }
@@ -236,18 +239,29 @@ mod tests {
         assert_eq!(fields[">1y"], "gt_1y");
         assert_eq!(fields["total"], "total");
 
-        let schemas = distinct(&["stream_liveInput", "stream_live_input", "other"], pascal_ident, &[]);
+        let schemas = distinct(
+            &["stream_liveInput", "stream_live_input", "other"],
+            pascal_ident,
+            &[],
+        );
         assert!(schemas["stream_liveInput"].starts_with("StreamLiveInput"));
         assert_ne!(schemas["stream_liveInput"], schemas["stream_live_input"]);
         assert_ne!(schemas["stream_liveInput"], "StreamLiveInput");
         assert_eq!(schemas["other"], "Other");
 
         // Stable: a name's identifier depends on its own text, not on what else is there.
-        let more = distinct(&["zzz", "stream_live_input", "a", "stream_liveInput"], pascal_ident, &[]);
+        let more = distinct(
+            &["zzz", "stream_live_input", "a", "stream_liveInput"],
+            pascal_ident,
+            &[],
+        );
         assert_eq!(more["stream_liveInput"], schemas["stream_liveInput"]);
 
         let values = distinct(&["Unknown", "on"], pascal_ident, &["Unknown"]);
-        assert_ne!(values["Unknown"], "Unknown", "the open variant's name is reserved");
+        assert_ne!(
+            values["Unknown"], "Unknown",
+            "the open variant's name is reserved"
+        );
         assert_eq!(values["on"], "On");
     }
 

@@ -38,7 +38,11 @@ impl Scratch {
         }
         for krate in CRATES {
             let from = root.join("crates").join(krate);
-            copy_tree(&from, &self.workspace.join("crates").join(krate), &from.join("src/generated"))?;
+            copy_tree(
+                &from,
+                &self.workspace.join("crates").join(krate),
+                &from.join("src/generated"),
+            )?;
         }
         for file in files {
             let target = self.workspace.join(&file.path);
@@ -48,7 +52,10 @@ impl Scratch {
             std::fs::write(target, &file.contents)?;
         }
         let manifest = std::fs::read_to_string(root.join("Cargo.toml"))?;
-        std::fs::write(self.workspace.join("Cargo.toml"), only_members(&manifest, &CRATES))?;
+        std::fs::write(
+            self.workspace.join("Cargo.toml"),
+            only_members(&manifest, &CRATES),
+        )?;
         std::fs::copy(root.join("Cargo.lock"), self.workspace.join("Cargo.lock"))?;
         Ok(())
     }

@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 
 fn spec(name: &str) -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/specs").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/specs")
+        .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -71,13 +73,22 @@ fn colliding_schemas_fields_and_enum_values_get_suffixes_from_their_own_text() {
     let generation = generated("constructs.yaml");
     let types = file(&generation, xtask::TYPES_FILE);
     // `rate-plan` and `rate_plan` are both `RatePlan`: each gets a hash of its wire name.
-    assert!(!types.contains("pub struct RatePlan {"), "neither keeps the bare name");
+    assert!(
+        !types.contains("pub struct RatePlan {"),
+        "neither keeps the bare name"
+    );
     assert_eq!(types.matches("pub struct RatePlan").count(), 2);
     // `fooBar` and `foo_bar` are both `foo_bar`; the serde names stay. A property called
     // `default` is a property, not the keyword.
-    assert_contains(types, &["rename = \"fooBar\"", "rename = \"foo_bar\"", "pub default:"]);
+    assert_contains(
+        types,
+        &["rename = \"fooBar\"", "rename = \"foo_bar\"", "pub default:"],
+    );
     // `>=`, `<=`, `>`, `<`, `==` would all be `X`.
-    assert_contains(types, &["GtEq,", "LtEq,", "Gt,", "Lt,", "EqEq,", "\">=\" => Self::GtEq"]);
+    assert_contains(
+        types,
+        &["GtEq,", "LtEq,", "Gt,", "Lt,", "EqEq,", "\">=\" => Self::GtEq"],
+    );
 }
 
 #[test]
@@ -91,13 +102,25 @@ fn colliding_operations_and_parameters_are_told_apart_and_sent_under_their_wire_
     // `id` in the path and in the query; `httpProtocol` (query) and `http_protocol` (header).
     assert_contains(
         operations,
-        &["id_path: &str", "id_query: Option<&str>", "http_protocol_query:", "http_protocol_header:"],
+        &[
+            "id_path: &str",
+            "id_query: Option<&str>",
+            "http_protocol_query:",
+            "http_protocol_header:",
+        ],
     );
     assert_contains(
         raw,
-        &["QueryParam::new(\"id\", &id_query)", "QueryParam::new(\"httpProtocol\"", "\"http_protocol\""],
+        &[
+            "QueryParam::new(\"id\", &id_query)",
+            "QueryParam::new(\"httpProtocol\"",
+            "\"http_protocol\"",
+        ],
     );
-    assert!(!raw.contains("#!") && !raw.contains("#$"), "no placeholder survives");
+    assert!(
+        !raw.contains("#!") && !raw.contains("#$"),
+        "no placeholder survives"
+    );
 }
 
 #[test]
@@ -189,7 +212,10 @@ fn what_regen_cannot_generate_is_skipped_and_listed_only_when_asked() {
         ("parameter_with_content.yaml", "parameter content"),
     ] {
         let bytes = std::fs::read(dir.join(file)).expect("corpus file");
-        assert!(xtask::generate(&bytes, file).is_err(), "{file} is refused without the flag");
+        assert!(
+            xtask::generate(&bytes, file).is_err(),
+            "{file} is refused without the flag"
+        );
         let options = xtask::Options {
             skip_unsupported: true,
         };
@@ -199,7 +225,10 @@ fn what_regen_cannot_generate_is_skipped_and_listed_only_when_asked() {
         assert!(generation.skipped[0].route.starts_with("GET /things"), "{file}");
         assert_eq!(generation.operations, 0);
         let listing = xtask::surface::skipped_listing(&generation.skipped);
-        assert!(listing.contains(class) && listing.contains(&generation.skipped[0].operation), "{listing}");
+        assert!(
+            listing.contains(class) && listing.contains(&generation.skipped[0].operation),
+            "{listing}"
+        );
     }
 }
 
@@ -210,7 +239,9 @@ fn what_the_constructs_generate_compiles() {
     let generation = generated("constructs.yaml");
     let mut scratch = xtask::try_spec::Scratch::under(&root);
     scratch.workspace = root.join("target/try-spec/constructs-workspace");
-    scratch.build(&root, &generation.files).expect("scratch workspace");
+    scratch
+        .build(&root, &generation.files)
+        .expect("scratch workspace");
     let (compiled, _, stderr) = scratch.check().expect("cargo runs");
     assert!(compiled, "{stderr}");
 }

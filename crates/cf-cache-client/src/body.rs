@@ -53,7 +53,10 @@ impl RawBody {
         &self.bytes
     }
 
-    #[allow(dead_code, reason = "generated code calls this only for specs with raw bodies")]
+    #[allow(
+        dead_code,
+        reason = "generated code calls this only for specs with raw bodies"
+    )]
     pub(crate) fn into_parts(self) -> (String, Bytes) {
         (self.content_type, self.bytes)
     }
@@ -73,7 +76,10 @@ mod tests {
             );
         let boundary = form.boundary().to_string();
         let body = RawBody::multipart(form).await.expect("in-memory parts");
-        assert_eq!(body.content_type(), format!("multipart/form-data; boundary={boundary}"));
+        assert_eq!(
+            body.content_type(),
+            format!("multipart/form-data; boundary={boundary}")
+        );
         let text = String::from_utf8_lossy(body.bytes());
         assert!(text.contains("name=\"metadata\""), "{text}");
         assert!(text.contains("filename=\"worker.js\""), "{text}");

@@ -187,7 +187,11 @@ fn decoder(
 ) -> (TokenStream, TokenStream, Option<TokenStream>) {
     match result {
         ResultShape::Empty => (quote!(()), quote!(crate::runtime::decode::empty), None),
-        ResultShape::Bytes => (quote!(::bytes::Bytes), quote!(crate::runtime::decode::bytes), None),
+        ResultShape::Bytes => (
+            quote!(::bytes::Bytes),
+            quote!(crate::runtime::decode::bytes),
+            None,
+        ),
         ResultShape::Bare(t) => {
             let t = t.tokens(types_path);
             (t.clone(), quote!(crate::runtime::decode::bare), Some(t))

@@ -88,7 +88,10 @@ fn locate(lowered: &OpenAPI, model: &ApiModel, types_crate: &str, failure: Strin
         .paths
         .iter()
         .filter_map(|(path, item)| item.as_item().map(|item| (path, item)))
-        .flat_map(|(path, item)| item.iter().map(move |(method, _)| (path.clone(), method.to_string())))
+        .flat_map(|(path, item)| {
+            item.iter()
+                .map(move |(method, _)| (path.clone(), method.to_string()))
+        })
         .collect();
     let fails = |subset: &[(String, String)]| {
         let only = restricted(lowered, subset);

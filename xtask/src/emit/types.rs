@@ -44,7 +44,12 @@ fn variant_names(values: &[String]) -> Vec<syn::Ident> {
     let names = distinct(&wires, pascal_ident, &["Unknown"]);
     values
         .iter()
-        .map(|value| format_ident!("{}", names.get(value).map_or_else(|| pascal_ident(value), Clone::clone)))
+        .map(|value| {
+            format_ident!(
+                "{}",
+                names.get(value).map_or_else(|| pascal_ident(value), Clone::clone)
+            )
+        })
         .collect()
 }
 

@@ -29,7 +29,9 @@ impl Normaliser<'_> {
             // Taken out (its name stays taken) so hoisting can insert beside it.
             let mut schema = std::mem::take(slot);
             for (wanted, at) in inline_enums(&schema, &name) {
-                let Some(node) = schema.pointer_mut(&at) else { continue };
+                let Some(node) = schema.pointer_mut(&at) else {
+                    continue;
+                };
                 let enum_schema = node.take();
                 let description = description_of(&enum_schema);
                 let values = string_enum_values(&enum_schema).unwrap_or_default();
@@ -78,7 +80,10 @@ pub(super) fn string_enum_values(schema: &Value) -> Option<Vec<String>> {
 fn inline_enums(schema: &Value, name: &str) -> Vec<(String, String)> {
     let mut found = Vec::new();
     walk(schema, &mut |path, node| {
-        if path.is_empty() || !node.contains_key("enum") || string_enum_values(&Value::Object(node.clone())).is_none() {
+        if path.is_empty()
+            || !node.contains_key("enum")
+            || string_enum_values(&Value::Object(node.clone())).is_none()
+        {
             return;
         }
         if let Some(wanted) = name_at(schema, name, path) {

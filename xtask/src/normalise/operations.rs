@@ -91,7 +91,10 @@ impl Normaliser<'_> {
                 .get(path)
                 .and_then(|item| item.get("parameters"))
                 .and_then(Value::as_array);
-            let name = names.get(spec_id).cloned().unwrap_or_else(|| snake_ident(spec_id));
+            let name = names
+                .get(spec_id)
+                .cloned()
+                .unwrap_or_else(|| snake_ident(spec_id));
             match self.lower_operation(op, shared_params, &name, spec_id, method, path, &place) {
                 Ok((template, lowered, operation)) => {
                     let item = lowered_paths
@@ -134,8 +137,22 @@ impl Normaliser<'_> {
             Some(body) => Some(self.lower_body(body, &op_pascal, place)?),
             None => None,
         };
-        let raw_body = matches!(&body, Some(Body { kind: BodyKind::Raw(_), .. }));
-        let params = self.lower_params(shared_params, op.get("parameters"), &op_pascal, path, place, body.is_some(), raw_body)?;
+        let raw_body = matches!(
+            &body,
+            Some(Body {
+                kind: BodyKind::Raw(_),
+                ..
+            })
+        );
+        let params = self.lower_params(
+            shared_params,
+            op.get("parameters"),
+            &op_pascal,
+            path,
+            place,
+            body.is_some(),
+            raw_body,
+        )?;
         let result = self.lower_result(op.get("responses"), &op_pascal, place)?;
 
         let mut lowered = Map::new();
@@ -291,7 +308,11 @@ impl Normaliser<'_> {
             // Enums (also inside a list) and other shapes we cannot spell become components,
             // where the enum pass finds them.
             if schema.get("$ref").is_none() && self.simple_type(&schema).is_none() {
-                let hoisted = self.insert_unique(format!("{op_pascal}{}", pascal_ident(&name)), &param_place, schema);
+                let hoisted = self.insert_unique(
+                    format!("{op_pascal}{}", pascal_ident(&name)),
+                    &param_place,
+                    schema,
+                );
                 schema = json!({"$ref": format!("{SCHEMA_REF}{hoisted}")});
             }
             let rule = constraints::rule_of(&schema, &param_place)?;
@@ -311,7 +332,10 @@ impl Normaliser<'_> {
             };
             let mut lowered_param =
                 json!({"name": lowered_name, "in": location, "required": required, "schema": schema});
-            let mut description = param.get("description").and_then(Value::as_str).map(str::to_string);
+            let mut description = param
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_string);
             if comma_list {
                 let note = "Several values are sent comma-separated, as one text.";
                 description = Some(match description {
@@ -353,7 +377,11 @@ impl Normaliser<'_> {
         };
         let schema = media.get("schema").cloned().unwrap_or(json!({}));
         let rule = constraints::rule_of(&schema, &self.place(&format!("{place}/requestBody")))?;
-        let schema = self.named_or_simple(schema, format!("{op_pascal}Body"), &format!("{place}/requestBody"))?;
+        let schema = self.named_or_simple(
+            schema,
+            format!("{op_pascal}Body"),
+            &format!("{place}/requestBody"),
+        )?;
         Ok(Body {
             lowered: json!({"required": required, "content": {"application/json": {"schema": schema}}}),
             kind: BodyKind::Json(rule),
@@ -373,7 +401,12 @@ impl Normaliser<'_> {
     /// What a success returns. Several 2xx responses with different JSON bodies return one of
     /// them (a `oneOf`, tried in status order); a success with only non-JSON content returns
     /// its bytes.
-    fn lower_result(&mut self, responses: Option<&Value>, op_pascal: &str, place: &str) -> Result<ResultShape> {
+    fn lower_result(
+        &mut self,
+        responses: Option<&Value>,
+        op_pascal: &str,
+        place: &str,
+    ) -> Result<ResultShape> {
         let responses = responses.and_then(Value::as_object).cloned().unwrap_or_default();
         let mut bodies: Vec<Value> = Vec::new();
         let mut other_content = false;
@@ -492,7 +525,10 @@ fn argument_names(params: &[(String, String, Value)], has_body: bool) -> Vec<Str
         .zip(&located)
         .map(|((name, location, _), ident)| {
             if count(ident, &located) > 1 {
-                param_ident(&format!("{name} {location} {}", short_hash(&format!("{location} {name}"))))
+                param_ident(&format!(
+                    "{name} {location} {}",
+                    short_hash(&format!("{location} {name}"))
+                ))
             } else {
                 ident.clone()
             }

@@ -26,10 +26,7 @@ impl Placeholders {
     /// A fresh placeholder that turns into `ident` and stands for `wire`.
     pub(super) fn add(&mut self, ident: &str, wire: &str) -> String {
         let number = self.wire.len().to_string();
-        let tail: String = number
-            .bytes()
-            .map(|d| MARKS[usize::from(d - b'0')])
-            .collect();
+        let tail: String = number.bytes().map(|d| MARKS[usize::from(d - b'0')]).collect();
         let placeholder = format!("{ident}#{tail}");
         self.wire.insert(placeholder.clone(), wire.to_string());
         placeholder
@@ -78,7 +75,10 @@ mod tests {
         let mut schema = json!({"type": "object", "properties": {"<=1y": {}, ">1y": {}, "total": {}}});
         let mut placeholders = Placeholders::default();
         separate_fields(&mut schema, &mut placeholders);
-        let keys: Vec<&String> = schema["properties"].as_object().map(|m| m.keys().collect()).unwrap_or_default();
+        let keys: Vec<&String> = schema["properties"]
+            .as_object()
+            .map(|m| m.keys().collect())
+            .unwrap_or_default();
         assert_eq!(keys.len(), 3);
         let map = placeholders.into_map();
         for (placeholder, wire) in &map {

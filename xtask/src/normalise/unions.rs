@@ -131,5 +131,4 @@ mod tests {
         strip_common_prefix(&mut variants);
         assert_eq!(variants[0].name, "Files", "a variant may not lose its only word");
     }
-
 }

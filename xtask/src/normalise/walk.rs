@@ -96,7 +96,11 @@ pub(super) fn walk_mut(value: &mut Value, visit: &mut impl FnMut(&[Step<'_>], &m
     walk_mut_from(value, &mut Vec::new(), visit);
 }
 
-fn walk_mut_from(value: &mut Value, path: &mut Vec<Step<'_>>, visit: &mut impl FnMut(&[Step<'_>], &mut Value) -> Next) {
+fn walk_mut_from(
+    value: &mut Value,
+    path: &mut Vec<Step<'_>>,
+    visit: &mut impl FnMut(&[Step<'_>], &mut Value) -> Next,
+) {
     if value.is_object() && visit(path, value) == Next::Skip {
         return;
     }
@@ -174,7 +178,10 @@ mod tests {
             [
                 ("#/items/0".to_string(), "#/c".to_string()),
                 ("#/properties/default".to_string(), "#/a".to_string()),
-                ("#/properties/example/properties/enum".to_string(), "#/b".to_string()),
+                (
+                    "#/properties/example/properties/enum".to_string(),
+                    "#/b".to_string()
+                ),
             ]
         );
     }
