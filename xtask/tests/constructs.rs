@@ -58,8 +58,7 @@ fn colliding_fields_are_spelled_out_and_keep_their_wire_names() {
     assert_contains(
         types,
         &[
-            "#[serde(rename = \"<=1y\"",
-            "pub lt_eq_1y:",
+            "#[serde(rename = \"<=1y\")]\n    pub lt_eq_1y: f64,",
             "#[serde(rename = \">1y\"",
             "pub gt_1y:",
             "pub total:",
@@ -157,6 +156,19 @@ fn several_success_bodies_become_one_of_them() {
     );
     let types = file(&generation, xtask::TYPES_FILE);
     assert_contains(types, &["pub enum PostReportResult", "#[serde(untagged)]"]);
+}
+
+#[test]
+fn a_nullable_union_is_an_optional_union_not_two_types_of_one_name() {
+    let generation = generated("constructs.yaml");
+    let types = file(&generation, xtask::TYPES_FILE);
+    assert_contains(
+        types,
+        &[
+            "pub struct Maybe(pub ::std::option::Option<MaybeInner>);",
+            "pub enum MaybeInner {",
+        ],
+    );
 }
 
 #[test]

@@ -1,9 +1,11 @@
 //! The last pass before progenitor: validation keywords lifted out of the types (they became
 //! rules) and closedness dropped, so a model reads what the server sends.
 
-use serde_json::Value;
+use serde_json::{Map, Value, json};
 
+use super::SCHEMA_REF;
 use super::walk::{Next, walk_mut};
+use crate::naming::short_hash;
 
 /// Schema keywords that become runtime validation rather than Rust types: typify would turn
 /// them into newtypes that also reject out-of-range values coming *from* the server.
@@ -49,6 +51,40 @@ pub(super) fn lift_constraints(schema: &mut Value) {
         }
         Next::Descend
     });
+}
+
+/// Components that are a nullable `oneOf`/`anyOf` become a nullable reference to the union
+/// itself, under `{name}Inner`: typify names the union and its `Option` wrapper alike
+/// otherwise, and the two definitions clash.
+pub(super) fn split_nullable_unions(schemas: &mut Map<String, Value>) {
+    let names: Vec<String> = schemas
+        .iter()
+        .filter(|(_, s)| {
+            s.get("nullable") == Some(&Value::Bool(true))
+                && (s.get("oneOf").is_some() || s.get("anyOf").is_some())
+        })
+        .map(|(name, _)| name.clone())
+        .collect();
+    for name in names {
+        let mut inner_name = format!("{name}Inner");
+        while schemas.contains_key(&inner_name) {
+            inner_name = format!("{inner_name} {}", short_hash(&name));
+            inner_name = crate::naming::pascal_ident(&inner_name);
+        }
+        let Some(mut inner) = schemas.remove(&name) else {
+            continue;
+        };
+        let description = inner.get("description").cloned();
+        if let Some(map) = inner.as_object_mut() {
+            map.remove("nullable");
+        }
+        let mut outer = json!({"nullable": true, "allOf": [{"$ref": format!("{SCHEMA_REF}{inner_name}")}]});
+        if let (Some(d), Some(map)) = (description, outer.as_object_mut()) {
+            map.insert("description".into(), d);
+        }
+        schemas.insert(inner_name, inner);
+        schemas.insert(name, outer);
+    }
 }
 
 #[cfg(test)]

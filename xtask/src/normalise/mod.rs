@@ -120,6 +120,7 @@ impl<'a> Normaliser<'a> {
             // keeps it from following references to the branches we pruned.
             self.schemas.insert(union.name.clone(), json!({"type": "object"}));
         }
+        lift::split_nullable_unions(&mut self.schemas);
         for schema in self.schemas.values_mut() {
             lift_constraints(schema);
             placeholders::separate_fields(schema, &mut self.placeholders);

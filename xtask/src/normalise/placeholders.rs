@@ -38,29 +38,39 @@ impl Placeholders {
     }
 }
 
-/// Renames the properties of every object under `value` whose fields would collide.
+/// Renames the properties of every object under `value` whose fields would collide (and
+/// their entries in `required`, which typify would otherwise read as further properties).
 pub(super) fn separate_fields(value: &mut Value, placeholders: &mut Placeholders) {
     walk_mut(value, &mut |_, node| {
-        if let Some(Value::Object(properties)) = node.get_mut("properties") {
-            separate(properties, placeholders);
+        if let Some(map) = node.as_object_mut() {
+            separate(map, placeholders);
         }
         Next::Descend
     });
 }
 
-fn separate(properties: &mut Map<String, Value>, placeholders: &mut Placeholders) {
+fn separate(object: &mut Map<String, Value>, placeholders: &mut Placeholders) {
+    let Some(Value::Object(properties)) = object.get_mut("properties") else {
+        return;
+    };
     let wires: Vec<&str> = properties.keys().map(String::as_str).collect();
-    let idents = distinct(&wires, field_ident, &[]);
-    let renamed: Vec<(String, String)> = idents
+    let renamed: Vec<(String, String)> = distinct(&wires, field_ident, &[])
         .into_iter()
         .filter(|(wire, ident)| field_ident(wire) != *ident)
         .collect();
-    if renamed.is_empty() {
-        return;
-    }
+    let mut placed = Vec::new();
     for (wire, ident) in renamed {
         if let Some(schema) = properties.remove(&wire) {
-            properties.insert(placeholders.add(&ident, &wire), schema);
+            let placeholder = placeholders.add(&ident, &wire);
+            properties.insert(placeholder.clone(), schema);
+            placed.push((wire, placeholder));
+        }
+    }
+    if let Some(Value::Array(required)) = object.get_mut("required") {
+        for name in required.iter_mut() {
+            if let Some((_, placeholder)) = placed.iter().find(|(wire, _)| name.as_str() == Some(wire)) {
+                *name = Value::String(placeholder.clone());
+            }
         }
     }
 }
@@ -72,7 +82,11 @@ mod tests {
 
     #[test]
     fn colliding_properties_get_placeholders_that_become_the_chosen_fields() {
-        let mut schema = json!({"type": "object", "properties": {"<=1y": {}, ">1y": {}, "total": {}}});
+        let mut schema = json!({
+            "type": "object",
+            "required": ["<=1y", "total"],
+            "properties": {"<=1y": {}, ">1y": {}, "total": {}}
+        });
         let mut placeholders = Placeholders::default();
         separate_fields(&mut schema, &mut placeholders);
         let keys: Vec<&String> = schema["properties"]
@@ -88,5 +102,12 @@ mod tests {
             assert_eq!(field_ident(placeholder), expected);
         }
         assert_eq!(map.len(), 2);
+        let required = &schema["required"];
+        assert_eq!(required[1], "total");
+        assert_eq!(
+            map.get(required[0].as_str().unwrap_or_default())
+                .map(String::as_str),
+            Some("<=1y")
+        );
     }
 }
