@@ -172,11 +172,16 @@ fn try_spec(spec: &Path, options: Options) -> ExitCode {
         }
     };
     let lines: usize = generation.files.iter().map(|f| f.contents.lines().count()).sum();
+    let t = generation.times;
     println!(
-        "generated {} lines in {:.1?} ({} files)",
+        "generated {} lines in {:.1?} ({} files; load {:.1?}, normalise {:.1?}, emit {:.1?}, format {:.1?})",
         lines,
         started.elapsed(),
-        generation.files.len()
+        generation.files.len(),
+        t.load,
+        t.normalise,
+        t.emit,
+        t.format
     );
     for (kind, count) in &generation.kinds {
         println!("  {kind}: {count}");
