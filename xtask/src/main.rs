@@ -211,8 +211,7 @@ fn try_spec(spec: &Path, options: Options) -> ExitCode {
             ExitCode::SUCCESS
         }
         Ok((false, took, stderr)) => {
-            let shown: Vec<&str> = stderr.lines().take(200).collect();
-            eprintln!("{}", shown.join("\n"));
+            eprintln!("{}", compiler_errors(&stderr, 300));
             println!(
                 "try-spec: {generated}/{total} operations generated, {skipped} skipped, did not compile ({:.0} s)",
                 took.as_secs_f64()
@@ -224,6 +223,29 @@ fn try_spec(spec: &Path, options: Options) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The compiler's error messages in `stderr` (warnings left out), at most `max_lines` lines.
+fn compiler_errors(stderr: &str, max_lines: usize) -> String {
+    let mut out = Vec::new();
+    let mut in_error = false;
+    for line in stderr.lines() {
+        if line.starts_with("error") {
+            in_error = true;
+        } else if line.starts_with("warning") {
+            in_error = false;
+        }
+        if in_error {
+            out.push(line);
+        }
+    }
+    let errors = out.iter().filter(|l| l.starts_with("error")).count();
+    let shown = out.len().min(max_lines);
+    format!(
+        "{}\n({errors} error lines; {shown} of {} lines shown)",
+        out[..shown].join("\n"),
+        out.len()
+    )
 }
 
 /// The spec path relative to the workspace root when it is inside it, for stable headers.

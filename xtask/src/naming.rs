@@ -125,7 +125,10 @@ pub fn snake_ident(input: &str) -> String {
 /// `cache_cache-reserve`, `cache reserve` -> `CacheCacheReserve`. A name that is a keyword
 /// even in Pascal case (`Self`) gets a `Schema` suffix.
 pub fn pascal_ident(input: &str) -> String {
-    let out = to_ident_case(input, ToUpperCamelCase::to_upper_camel_case, "N");
+    // Case conversion is not idempotent (`StreamMP4` -> `StreamMp4`), and typify converts the
+    // names it is given once more: ours must already be what it would make of them.
+    let once = to_ident_case(input, ToUpperCamelCase::to_upper_camel_case, "N");
+    let out = to_ident_case(&once, ToUpperCamelCase::to_upper_camel_case, "N");
     if typify::accept_as_ident(&out) {
         out
     } else {
@@ -203,6 +206,8 @@ mod tests {
         assert_eq!(pascal_ident("ReserveClearStatus"), "ReserveClearStatus");
         assert_eq!(pascal_ident("Self"), "SelfSchema");
         assert_eq!(pascal_ident("3des"), "N3des");
+        assert_eq!(pascal_ident("stream_m_p4_downloads"), "StreamMp4Downloads");
+        assert_eq!(pascal_ident("StreamMp4Downloads"), "StreamMp4Downloads");
     }
 
     #[test]

@@ -131,7 +131,7 @@ fn checks(op: &Operation, args: &[syn::FnArg], rules: &RuleRefs) -> Vec<TokenStr
         let ident = format_ident!("{}", p.ident);
         let rule = rules
             .params
-            .get(&(op.name.clone(), name.clone()))
+            .get(&(op.name.clone(), p.ident.clone()))
             .map(|r| quote!(&crate::generated::rules::#r));
         match path_check(op, p, args, rules) {
             Some(PathCheck::Str(rule)) => {
@@ -149,7 +149,14 @@ fn checks(op: &Operation, args: &[syn::FnArg], rules: &RuleRefs) -> Vec<TokenStr
         }
     }
     if let Some(rule) = rules.bodies.get(&op.name) {
-        out.push(quote! { self.check_body(body, &crate::generated::rules::#rule)?; });
+        // progenitor takes a model body by reference and a plain value (a number) by value.
+        let by_ref = args.iter().any(|a| {
+            matches!(a, syn::FnArg::Typed(t)
+                if matches!(t.pat.as_ref(), syn::Pat::Ident(p) if p.ident == "body")
+                    && matches!(t.ty.as_ref(), syn::Type::Reference(_)))
+        });
+        let body = if by_ref { quote!(body) } else { quote!(&body) };
+        out.push(quote! { self.check_body(#body, &crate::generated::rules::#rule)?; });
     }
     out
 }
@@ -172,7 +179,7 @@ fn path_check(op: &Operation, p: &Param, args: &[syn::FnArg], rules: &RuleRefs) 
     if args.iter().any(|a| is_str_arg(a, &ident)) {
         let rule = rules
             .params
-            .get(&(op.name.clone(), p.api_name.clone()))
+            .get(&(op.name.clone(), p.ident.clone()))
             .map_or_else(|| quote!(None), |r| quote!(Some(&crate::generated::rules::#r)));
         return Some(PathCheck::Str(rule));
     }

@@ -227,6 +227,7 @@ impl<'a> Normaliser<'a> {
     /// Inserts a component under `wanted`; when that is taken, under `wanted` plus a short hash
     /// of `origin` (where the schema sits in the spec), so the name does not depend on order.
     fn insert_unique(&mut self, wanted: String, origin: &str, schema: Value) -> String {
+        let wanted = crate::naming::pascal_ident(&wanted);
         let mut name = wanted.clone();
         let mut salt = origin.to_string();
         while self.schemas.contains_key(&name) {

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
+use super::enums::string_enum_values;
 use super::lift::lift_constraints;
 use super::{MAX_REF_DEPTH, METHODS, Normaliser, SCHEMA_REF, escape};
 use crate::constraints;
@@ -305,17 +306,29 @@ impl Normaliser<'_> {
             if comma_list {
                 schema = json!({"type": "string"});
             }
+            if kind == ParamLocation::Path
+                && let Some(map) = schema.as_object_mut()
+            {
+                // A path segment is never null.
+                map.remove("nullable");
+            }
+            // The rule of the inline schema: a hoisted component's rule would be a static of
+            // its own that the parameter's could not name.
+            let mut rule = constraints::rule_of(&schema, &param_place)?;
             // Enums (also inside a list) and other shapes we cannot spell become components,
             // where the enum pass finds them.
             if schema.get("$ref").is_none() && self.simple_type(&schema).is_none() {
+                let is_enum = string_enum_values(&schema).is_some();
                 let hoisted = self.insert_unique(
                     format!("{op_pascal}{}", pascal_ident(&name)),
                     &param_place,
                     schema,
                 );
                 schema = json!({"$ref": format!("{SCHEMA_REF}{hoisted}")});
+                if is_enum {
+                    rule = constraints::rule_of(&schema, &param_place)?;
+                }
             }
-            let rule = constraints::rule_of(&schema, &param_place)?;
             lift_constraints(&mut schema);
             let required =
                 kind == ParamLocation::Path || param.get("required").and_then(Value::as_bool) == Some(true);
@@ -377,11 +390,14 @@ impl Normaliser<'_> {
         };
         let schema = media.get("schema").cloned().unwrap_or(json!({}));
         let rule = constraints::rule_of(&schema, &self.place(&format!("{place}/requestBody")))?;
-        let schema = self.named_or_simple(
+        let mut schema = self.named_or_simple(
             schema,
             format!("{op_pascal}Body"),
             &format!("{place}/requestBody"),
         )?;
+        // A plain inline body (a number, a list of strings) is lifted here; components are
+        // lifted with the rest.
+        lift_constraints(&mut schema);
         Ok(Body {
             lowered: json!({"required": required, "content": {"application/json": {"schema": schema}}}),
             kind: BodyKind::Json(rule),
