@@ -122,11 +122,17 @@ fn locate(lowered: &OpenAPI, model: &ApiModel, types_crate: &str, failure: Strin
     match suspects {
         [(path, method)] => {
             let name = operation_name(lowered, path, method);
+            let schemas = schemas_used(lowered, path, method);
+            let used = if schemas.is_empty() {
+                String::new()
+            } else {
+                format!(" (the schemas it uses: {})", schemas.join(", "))
+            };
             Located {
                 error: GenError::unsupported(
                     "progenitor/typify",
                     format!("operation {name} ({} {path})", method.to_uppercase()),
-                    format!("progenitor/typify cannot generate this operation: {failure}"),
+                    format!("progenitor/typify cannot generate this operation{used}: {failure}"),
                 ),
                 culprit: Some((path.clone(), method.clone(), name)),
             }
@@ -136,6 +142,30 @@ fn locate(lowered: &OpenAPI, model: &ApiModel, types_crate: &str, failure: Strin
             culprit: None,
         },
     }
+}
+
+/// The component schemas the operation at `path`/`method` names directly (its parameters,
+/// body and responses), so an error points at the schema to look at.
+fn schemas_used(lowered: &OpenAPI, path: &str, method: &str) -> Vec<String> {
+    let op = lowered
+        .paths
+        .paths
+        .get(path)
+        .and_then(|item| item.as_item())
+        .and_then(|item| item.iter().find(|(m, _)| *m == method))
+        .map(|(_, op)| op);
+    let text = op
+        .and_then(|op| serde_json::to_string(op).ok())
+        .unwrap_or_default();
+    let mut names: Vec<String> = text
+        .split("\"#/components/schemas/")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(|name| format!("#/components/schemas/{name}"))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// `lowered` with only the operations in `keep`.
