@@ -10,6 +10,9 @@ pub struct GenError {
     pub place: String,
     /// What is wrong and, where possible, what to do about it.
     pub message: String,
+    /// For a construct the generator does not support (as opposed to a broken spec), its class
+    /// (`parameter style`, `typify`, ...): such an operation can be skipped.
+    pub unsupported: Option<&'static str>,
 }
 
 impl GenError {
@@ -18,6 +21,15 @@ impl GenError {
         Self {
             place: place.into(),
             message: message.into(),
+            unsupported: None,
+        }
+    }
+
+    /// Builds an error for a construct of class `class` the generator does not support.
+    pub fn unsupported(class: &'static str, place: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            unsupported: Some(class),
+            ..Self::at(place, message)
         }
     }
 }
@@ -29,6 +41,19 @@ impl fmt::Display for GenError {
 }
 
 impl std::error::Error for GenError {}
+
+/// An operation left out by `--skip-unsupported`, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The spec's `operationId`.
+    pub operation: String,
+    /// `METHOD /path`.
+    pub route: String,
+    /// What kind of construct stopped it (the error's class).
+    pub class: &'static str,
+    /// The error regen would have stopped with.
+    pub reason: GenError,
+}
 
 /// Result alias used throughout the generator.
 pub type Result<T> = std::result::Result<T, GenError>;

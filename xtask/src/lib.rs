@@ -15,12 +15,13 @@ mod model;
 mod naming;
 mod normalise;
 pub mod surface;
+pub mod try_spec;
 pub mod vendor;
 pub mod write;
 
 use std::time::{Duration, Instant};
 
-pub use error::GenError;
+pub use error::{GenError, Skipped};
 
 /// Default location of the spec, relative to the workspace root.
 pub const DEFAULT_SPEC: &str = "spec/cloudflare-cache.yaml";
@@ -49,7 +50,30 @@ pub struct GeneratedFile {
 /// fuzz targets use it, as whole generations are too slow to run millions of times.
 pub fn lower(bytes: &[u8], spec_name: &str) -> Result<(), GenError> {
     let spec = load::load(bytes, spec_name)?;
-    normalise::normalise(&spec).map(drop)
+    normalise::normalise(&spec, false).map(drop)
+}
+
+/// How to generate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Leave out (and list) each operation using a construct the generator does not support,
+    /// instead of stopping at the first.
+    pub skip_unsupported: bool,
+}
+
+/// What one generation produced.
+#[derive(Debug, Clone)]
+pub struct Generation {
+    /// The files.
+    pub files: Vec<GeneratedFile>,
+    /// Operations generated.
+    pub operations: usize,
+    /// Operations left out, with the reason (empty without `skip_unsupported`).
+    pub skipped: Vec<Skipped>,
+    /// Generated operations by what they send and return (`raw request body: 30`, ...).
+    pub kinds: std::collections::BTreeMap<&'static str, usize>,
+    /// Time per stage.
+    pub times: StageTimes,
 }
 
 /// How long each stage of one [`generate_timed`] run took.
@@ -73,6 +97,11 @@ pub fn generate(bytes: &[u8], spec_name: &str) -> Result<Vec<GeneratedFile>, Gen
 
 /// [`generate`], also reporting the time spent in each stage (for the regen benchmark).
 pub fn generate_timed(bytes: &[u8], spec_name: &str) -> Result<(Vec<GeneratedFile>, StageTimes), GenError> {
+    generate_with(bytes, spec_name, Options::default()).map(|g| (g.files, g.times))
+}
+
+/// [`generate`] with [`Options`], reporting what was generated and what was left out.
+pub fn generate_with(bytes: &[u8], spec_name: &str, options: Options) -> Result<Generation, GenError> {
     let mut times = StageTimes::default();
     let mut started = Instant::now();
     let mut lap = |slot: &mut Duration| {
@@ -82,12 +111,15 @@ pub fn generate_timed(bytes: &[u8], spec_name: &str) -> Result<(Vec<GeneratedFil
     };
     let spec = load::load(bytes, spec_name)?;
     lap(&mut times.load);
-    let normalised = normalise::normalise(&spec)?;
+    let mut normalised = normalise::normalise(&spec, options.skip_unsupported)?;
     lap(&mut times.normalise);
     // Each stage's input is dropped as soon as the next has what it needs: on a large spec
     // the trees run to hundreds of megabytes, and a smaller heap is a faster one.
     let load::LoadedSpec { name, sha256, .. } = spec;
-    let emitted = emit::emit(&normalised, "cf_cache_types")?;
+    let emitted = emit::emit(&mut normalised, "cf_cache_types", options.skip_unsupported)?;
+    let operations = normalised.model.operations.len();
+    let kinds = model::kinds(&normalised.model.operations);
+    let skipped = std::mem::take(&mut normalised.skipped);
     drop(normalised);
     lap(&mut times.emit);
     let provenance = format::Provenance {
@@ -133,5 +165,11 @@ pub fn generate_timed(bytes: &[u8], spec_name: &str) -> Result<(Vec<GeneratedFil
         ),
     ];
     lap(&mut times.format);
-    Ok((files, times))
+    Ok(Generation {
+        files,
+        operations,
+        skipped,
+        kinds,
+        times,
+    })
 }

@@ -1,20 +1,27 @@
-//! `cargo xtask regen [--check] [--spec PATH] [--out DIR | --vendored DIR]`,
-//! `cargo xtask vendor DIR [--check] [--spec PATH]`, `cargo xtask fixture --from PATH [--check]`
+//! `cargo xtask regen [--check] [--skip-unsupported] [--spec PATH] [--out DIR | --vendored DIR]`,
+//! `cargo xtask try-spec PATH [--skip-unsupported]`, `cargo xtask vendor DIR [--check] [--spec PATH]`,
+//! `cargo xtask fixture --from PATH [--check]`
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use xtask::surface::Surface;
-use xtask::{DEFAULT_SPEC, OPERATIONS_FILE, TYPES_FILE, fixture, generate, vendor, write};
+use xtask::surface::{Surface, skipped_listing};
+use xtask::{DEFAULT_SPEC, OPERATIONS_FILE, Options, TYPES_FILE, fixture, generate_with, vendor, write};
 
-const USAGE: &str = "usage: cargo xtask regen [--check] [--spec PATH] [--out DIR | --vendored DIR]
+const USAGE: &str =
+    "usage: cargo xtask regen [--check] [--skip-unsupported] [--spec PATH] [--out DIR | --vendored DIR]
 
-  regen          regenerate cf-cache-types and cf-cache-client from the spec
-  --check        write nothing; fail listing every generated file that is stale
-  --spec PATH    read this spec instead of spec/cloudflare-cache.yaml
-  --out DIR      write under DIR instead of the workspace root (same relative paths)
-  --vendored DIR write into the crates `cargo xtask vendor DIR` put there
+  regen               regenerate cf-cache-types and cf-cache-client from the spec
+  --check             write nothing; fail listing every generated file that is stale
+  --skip-unsupported  leave out (and list) operations the generator cannot handle
+  --spec PATH         read this spec instead of spec/cloudflare-cache.yaml
+  --out DIR           write under DIR instead of the workspace root (same relative paths)
+  --vendored DIR      write into the crates `cargo xtask vendor DIR` put there
+
+usage: cargo xtask try-spec PATH [--skip-unsupported]
+
+  try-spec       generate from PATH into a scratch workspace and `cargo check` it
 
 usage: cargo xtask vendor DIR [--check] [--spec PATH]
 
@@ -35,6 +42,7 @@ struct Args {
     out: PathBuf,
     /// `out` holds crates laid out by `cargo xtask vendor`, not this workspace's `crates/`.
     vendored: bool,
+    options: Options,
 }
 
 fn main() -> ExitCode {
@@ -42,6 +50,12 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         Some("fixture") => return fixture_command(&args[1..]),
         Some("vendor") => return vendor_command(&args[1..]),
+        Some("try-spec") => {
+            return match parse_try_spec(&args[1..]) {
+                Ok((spec, options)) => try_spec(&spec, options),
+                Err(message) => usage_error(&message),
+            };
+        }
         _ => {}
     }
     match parse_args(args) {
@@ -68,10 +82,12 @@ fn parse_args(args: Vec<String>) -> Result<Args, String> {
         spec: root.join(DEFAULT_SPEC),
         out: root,
         vendored: false,
+        options: Options::default(),
     };
     while let Some(arg) = iter.next() {
         match arg.as_str() {
             "--check" => parsed.check = true,
+            "--skip-unsupported" => parsed.options.skip_unsupported = true,
             "--spec" => parsed.spec = iter.next().ok_or("--spec needs a path")?.into(),
             "--out" => parsed.out = iter.next().ok_or("--out needs a directory")?.into(),
             "--vendored" => {
@@ -95,13 +111,14 @@ fn regen(args: &Args) -> ExitCode {
         }
     };
     let spec_name = display_name(&args.spec, &workspace_root());
-    let files = match generate(&bytes, &spec_name) {
-        Ok(files) => files,
+    let (files, skipped) = match generate_with(&bytes, &spec_name, args.options) {
+        Ok(generation) => (generation.files, generation.skipped),
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::FAILURE;
         }
     };
+    print!("{}", skipped_listing(&skipped));
     let place = |path: &str| match args.vendored {
         true => vendor::relocate(path),
         false => path.to_string(),
@@ -307,4 +324,117 @@ fn vendor_command(args: &[String]) -> ExitCode {
         drift.extra.len()
     );
     ExitCode::SUCCESS
+}
+
+fn parse_try_spec(args: &[String]) -> Result<(PathBuf, Options), String> {
+    let mut spec = None;
+    let mut options = Options::default();
+    for arg in args {
+        match arg.as_str() {
+            "--skip-unsupported" => options.skip_unsupported = true,
+            "-h" | "--help" => return Err("help requested".into()),
+            other if other.starts_with("--") => return Err(format!("unknown argument `{other}`")),
+            path if spec.is_none() => spec = Some(PathBuf::from(path)),
+            other => return Err(format!("unexpected argument `{other}`")),
+        }
+    }
+    Ok((spec.ok_or("try-spec needs the path of a spec")?, options))
+}
+
+/// Generates from `spec` into the scratch workspace, checks that it compiles and reports.
+fn try_spec(spec: &Path, options: Options) -> ExitCode {
+    let root = workspace_root();
+    let bytes = match std::fs::read(spec) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            eprintln!("error: cannot read spec {}: {e}", spec.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let started = Instant::now();
+    let generation = match generate_with(&bytes, &display_name(spec, &root), options) {
+        Ok(generation) => generation,
+        Err(e) => {
+            eprintln!("error: {e}");
+            eprintln!(
+                "try-spec: generation failed (with --skip-unsupported, unsupported operations are left out)"
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let lines: usize = generation.files.iter().map(|f| f.contents.lines().count()).sum();
+    let t = generation.times;
+    println!(
+        "generated {} lines in {:.1?} ({} files; load {:.1?}, normalise {:.1?}, emit {:.1?}, format {:.1?})",
+        lines,
+        started.elapsed(),
+        generation.files.len(),
+        t.load,
+        t.normalise,
+        t.emit,
+        t.format
+    );
+    for (kind, count) in &generation.kinds {
+        println!("  {kind}: {count}");
+    }
+    print!("{}", skipped_listing(&generation.skipped));
+    let (generated, skipped) = (generation.operations, generation.skipped.len());
+    let total = generated + skipped;
+    let scratch = xtask::try_spec::Scratch::under(&root);
+    if let Err(e) = scratch.build(&root, &generation.files) {
+        eprintln!(
+            "error: cannot build the scratch workspace {}: {e}",
+            scratch.workspace.display()
+        );
+        return ExitCode::FAILURE;
+    }
+    println!(
+        "cargo check in {} (target {})",
+        scratch.workspace.display(),
+        scratch.target.display()
+    );
+    match scratch.check() {
+        Ok((true, took, _)) => {
+            println!(
+                "try-spec: {generated}/{total} operations generated, {skipped} skipped, compiled in {:.0} s",
+                took.as_secs_f64()
+            );
+            ExitCode::SUCCESS
+        }
+        Ok((false, took, stderr)) => {
+            eprintln!("{}", compiler_errors(&stderr, 300));
+            println!(
+                "try-spec: {generated}/{total} operations generated, {skipped} skipped, did not compile ({:.0} s)",
+                took.as_secs_f64()
+            );
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("error: cannot run cargo check: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The compiler's error messages in `stderr` (warnings left out), at most `max_lines` lines.
+fn compiler_errors(stderr: &str, max_lines: usize) -> String {
+    let mut out = Vec::new();
+    let mut in_error = false;
+    for line in stderr.lines() {
+        if line.starts_with("error") {
+            in_error = true;
+        } else if line.starts_with("warning") {
+            in_error = false;
+        }
+        if in_error {
+            out.push(line);
+        }
+    }
+    let errors = out.iter().filter(|l| l.starts_with("error")).count();
+    let shown = out.len().min(max_lines);
+    format!(
+        "{}\n({errors} error lines; {shown} of {} lines shown)",
+        out[..shown].join("\n"),
+        out.len()
+    )
 }

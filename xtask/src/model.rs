@@ -16,6 +16,9 @@ pub struct ApiModel {
     pub unions: Vec<OneKeyUnion>,
     /// The validation rules of every component a request can carry, by component name.
     pub rules: Vec<NamedRule>,
+    /// Placeholder -> wire name, for names progenitor and typify derive themselves that had to
+    /// be told apart (see `normalise::placeholders`).
+    pub wire_names: std::collections::BTreeMap<String, String>,
 }
 
 /// One HTTP operation.
@@ -35,8 +38,11 @@ pub struct Operation {
     pub description: Option<String>,
     /// Path, query and header parameters, in the order progenitor takes them.
     pub params: Vec<Param>,
-    /// What the request body must satisfy, when the operation takes one.
+    /// What the request body must satisfy, when the operation takes a JSON one.
     pub body: Option<Rule>,
+    /// The media types the spec lists, when the operation takes a body that is not JSON
+    /// (multipart forms, files, scripts, text): the caller sends bytes with their content type.
+    pub raw_body: Option<Vec<String>>,
     /// What a successful call returns.
     pub result: ResultShape,
 }
@@ -57,6 +63,8 @@ pub enum ParamLocation {
 pub struct Param {
     /// Name on the wire.
     pub api_name: String,
+    /// The Rust argument (progenitor's name for it).
+    pub ident: String,
     /// Where it goes.
     pub location: ParamLocation,
     /// What its value must satisfy (lifted out of the type, checked at runtime).
@@ -141,8 +149,10 @@ pub struct NamedRule {
 /// How the success body relates to the value handed back to the caller.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ResultShape {
-    /// No JSON body: the call returns `()`.
+    /// No body: the call returns `()`.
     Empty,
+    /// A body that is not JSON (a file, CSV, text): the call returns its bytes.
+    Bytes,
     /// The body itself is the value.
     Bare(TypeExpr),
     /// Cloudflare's `{success, errors, messages, result}` envelope around the value.
@@ -236,4 +246,27 @@ pub struct UnionVariant {
     pub payload: Option<TypeExpr>,
     /// Description of the branch from the spec.
     pub description: Option<String>,
+}
+
+/// How many of `operations` send and return each kind of body, for `try-spec`'s report.
+pub fn kinds(operations: &[Operation]) -> std::collections::BTreeMap<&'static str, usize> {
+    let mut out = std::collections::BTreeMap::new();
+    for op in operations {
+        let sends = match (&op.body, &op.raw_body) {
+            (Some(_), _) => "request body: JSON",
+            (None, Some(_)) => "request body: raw bytes (multipart, files, text)",
+            (None, None) => "request body: none",
+        };
+        let returns = match &op.result {
+            ResultShape::Empty => "result: none",
+            ResultShape::Bytes => "result: bytes",
+            ResultShape::Bare(_) => "result: JSON body",
+            ResultShape::Enveloped(_) => "result: enveloped",
+            ResultShape::Paged { .. } => "result: paged",
+        };
+        for kind in [sends, returns] {
+            *out.entry(kind).or_insert(0) += 1;
+        }
+    }
+    out
 }

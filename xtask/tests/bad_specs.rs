@@ -107,7 +107,7 @@ fn a_dangling_ref_names_where_it_is_used() {
 fn a_duplicate_operation_id_names_both_operations() {
     let spec = GOOD_OPERATION.replace(
         "components:",
-        "  /other:\n    get:\n      operationId: get-thing\n      responses: {\"200\": {description: ok}}\ncomponents:",
+        "  /other:\n    get:\n      operationId: get_thing\n      responses: {\"200\": {description: ok}}\ncomponents:",
     );
     assert_refused(
         &spec,

@@ -8,6 +8,7 @@ mod raw_client;
 mod rules;
 mod split;
 mod types;
+mod wire_names;
 
 use crate::error::Result;
 use crate::normalise::Normalised;
@@ -24,9 +25,12 @@ pub struct Emitted {
     pub rules: syn::File,
 }
 
-/// Emits all files; `types_crate` is how generated code names the models crate.
-pub fn emit(normalised: &Normalised, types_crate: &str) -> Result<Emitted> {
-    let all = progenitor::run(&normalised.lowered, &normalised.model, types_crate)?;
+/// Emits all files; `types_crate` is how generated code names the models crate. With
+/// `skip_unsupported`, operations progenitor or typify cannot generate are left out (and
+/// added to `normalised.skipped`).
+pub fn emit(normalised: &mut Normalised, types_crate: &str, skip_unsupported: bool) -> Result<Emitted> {
+    let mut all = progenitor::run(normalised, types_crate, skip_unsupported)?;
+    wire_names::restore(&mut all, &normalised.model.wire_names);
     let parts = split::split(all)?;
     let types = types::emit(parts.types, &normalised.model)?;
     let raw_client = raw_client::emit(parts.client);

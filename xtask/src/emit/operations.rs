@@ -11,7 +11,6 @@ use syn::visit_mut::{self, VisitMut};
 use super::rules::RuleRefs;
 use crate::error::{GenError, Result};
 use crate::model::{ApiModel, Operation, Param, ParamLocation, ResultShape, Rule};
-use crate::naming::param_ident;
 
 /// Emits the facade from the model, the raw client's method signatures and the rule statics.
 pub fn emit(raw: &syn::File, model: &ApiModel, rules: &RuleRefs) -> Result<syn::File> {
@@ -80,22 +79,41 @@ impl VisitMut for ElideLifetimes {
 
 fn method(op: &Operation, args: &[syn::FnArg], types_path: &TokenStream, rules: &RuleRefs) -> TokenStream {
     let name = format_ident!("{}", op.name);
+    let raw = RawBody::of(op);
     let arg_names: Vec<TokenStream> = args
         .iter()
         .filter_map(|a| match a {
             syn::FnArg::Typed(t) => Some(t.pat.as_ref()),
             syn::FnArg::Receiver(_) => None,
         })
-        .map(|pat| quote!(#pat))
+        .map(|pat| match &raw {
+            Some(raw) if raw.is_body(pat) => quote!(bytes),
+            Some(raw) if raw.is_content_type(pat) => quote!(&content_type),
+            _ => quote!(#pat),
+        })
         .collect();
+    // A raw body arrives as one `RawBody` (bytes and their media type) in place of
+    // progenitor's generic body and `content-type` header arguments.
+    let checks = checks(op, args, rules);
+    let (args, unpack): (Vec<TokenStream>, TokenStream) = match &raw {
+        Some(raw) => (
+            args.iter()
+                .filter(|a| !matches!(a, syn::FnArg::Typed(t) if raw.is_body(&t.pat) || raw.is_content_type(&t.pat)))
+                .map(|a| quote!(#a))
+                .chain([quote!(body: crate::RawBody)])
+                .collect(),
+            quote! { let (content_type, bytes) = body.into_parts(); },
+        ),
+        None => (args.iter().map(|a| quote!(#a)).collect(), quote!()),
+    };
     let (ret, decoder, _) = decoder(&op.result, types_path);
     let decode = quote!(#decoder(response).await);
     let docs = method_docs(op);
-    let checks = checks(op, args, rules);
     quote! {
         #(#[doc = #docs])*
         pub async fn #name(&self, #(#args),*) -> crate::Result<#ret> {
             #(#checks)*
+            #unpack
             let response = self.raw.#name(#(#arg_names),*).await;
             #decode
         }
@@ -110,10 +128,10 @@ fn checks(op: &Operation, args: &[syn::FnArg], rules: &RuleRefs) -> Vec<TokenStr
     let mut out = Vec::new();
     for p in &op.params {
         let name = &p.api_name;
-        let ident = format_ident!("{}", param_ident(name));
+        let ident = format_ident!("{}", p.ident);
         let rule = rules
             .params
-            .get(&(op.name.clone(), name.clone()))
+            .get(&(op.name.clone(), p.ident.clone()))
             .map(|r| quote!(&crate::generated::rules::#r));
         match path_check(op, p, args, rules) {
             Some(PathCheck::Str(rule)) => {
@@ -131,7 +149,14 @@ fn checks(op: &Operation, args: &[syn::FnArg], rules: &RuleRefs) -> Vec<TokenStr
         }
     }
     if let Some(rule) = rules.bodies.get(&op.name) {
-        out.push(quote! { self.check_body(body, &crate::generated::rules::#rule)?; });
+        // progenitor takes a model body by reference and a plain value (a number) by value.
+        let by_ref = args.iter().any(|a| {
+            matches!(a, syn::FnArg::Typed(t)
+                if matches!(t.pat.as_ref(), syn::Pat::Ident(p) if p.ident == "body")
+                    && matches!(t.ty.as_ref(), syn::Type::Reference(_)))
+        });
+        let body = if by_ref { quote!(body) } else { quote!(&body) };
+        out.push(quote! { self.check_body(#body, &crate::generated::rules::#rule)?; });
     }
     out
 }
@@ -150,11 +175,11 @@ fn path_check(op: &Operation, p: &Param, args: &[syn::FnArg], rules: &RuleRefs) 
     if p.location != ParamLocation::Path {
         return None;
     }
-    let ident = format_ident!("{}", param_ident(&p.api_name));
+    let ident = format_ident!("{}", p.ident);
     if args.iter().any(|a| is_str_arg(a, &ident)) {
         let rule = rules
             .params
-            .get(&(op.name.clone(), p.api_name.clone()))
+            .get(&(op.name.clone(), p.ident.clone()))
             .map_or_else(|| quote!(None), |r| quote!(Some(&crate::generated::rules::#r)));
         return Some(PathCheck::Str(rule));
     }
@@ -169,6 +194,11 @@ fn decoder(
 ) -> (TokenStream, TokenStream, Option<TokenStream>) {
     match result {
         ResultShape::Empty => (quote!(()), quote!(crate::runtime::decode::empty), None),
+        ResultShape::Bytes => (
+            quote!(::bytes::Bytes),
+            quote!(crate::runtime::decode::bytes),
+            None,
+        ),
         ResultShape::Bare(t) => {
             let t = t.tokens(types_path);
             (t.clone(), quote!(crate::runtime::decode::bare), Some(t))
@@ -238,6 +268,33 @@ fn fuzzing_entries(
     }
 }
 
+/// The arguments progenitor gives an operation with a raw body, which the facade replaces.
+struct RawBody<'a> {
+    /// The `content-type` header parameter's argument.
+    content_type: &'a str,
+}
+
+impl<'a> RawBody<'a> {
+    fn of(op: &'a Operation) -> Option<Self> {
+        op.raw_body.as_ref()?;
+        let content_type = op
+            .params
+            .iter()
+            .find(|p| p.location == ParamLocation::Header && p.api_name == "content-type")?;
+        Some(Self {
+            content_type: &content_type.ident,
+        })
+    }
+
+    fn is_body(&self, pat: &syn::Pat) -> bool {
+        matches!(pat, syn::Pat::Ident(p) if p.ident == "body")
+    }
+
+    fn is_content_type(&self, pat: &syn::Pat) -> bool {
+        matches!(pat, syn::Pat::Ident(p) if p.ident == self.content_type)
+    }
+}
+
 /// Whether `arg` is `ident: &str`.
 fn is_str_arg(arg: &syn::FnArg, ident: &syn::Ident) -> bool {
     let syn::FnArg::Typed(t) = arg else { return false };
@@ -262,6 +319,14 @@ fn method_docs(op: &Operation) -> Vec<String> {
         lines.extend(description.trim().lines().map(str::to_string));
     }
     if !lines.is_empty() {
+        lines.push(String::new());
+    }
+    if let Some(media) = &op.raw_body {
+        let listed: Vec<String> = media.iter().map(|m| format!("`{m}`")).collect();
+        lines.push(format!(
+            "The body is sent as given, with its content type (the spec lists {}).",
+            listed.join(", ")
+        ));
         lines.push(String::new());
     }
     lines.push(format!(

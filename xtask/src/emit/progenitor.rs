@@ -9,17 +9,38 @@ use openapiv3::OpenAPI;
 use progenitor_impl::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TypeImpl};
 use quote::quote;
 
-use crate::error::{GenError, Result};
+use crate::error::{GenError, Result, Skipped};
 use crate::model::ApiModel;
+use crate::normalise::Normalised;
 
 /// Everything progenitor emitted, as one token tree: `pub mod types {..}` plus the client.
-pub fn run(lowered: &OpenAPI, model: &ApiModel, types_crate: &str) -> Result<syn::File> {
-    let tokens = match guarded(|| generate(lowered, model, types_crate)) {
-        Ok(Ok(tokens)) => tokens,
-        Ok(Err(e)) => return Err(GenError::at("progenitor", e.to_string())),
-        Err(panic) => return Err(locate_panic(lowered, model, types_crate, panic)),
-    };
-    syn::parse2(tokens).map_err(|e| GenError::at("progenitor", format!("emitted invalid Rust: {e}")))
+/// With `skip_unsupported`, an operation progenitor or typify cannot generate is left out (and
+/// listed in `normalised.skipped`) and the rest generated again.
+pub fn run(normalised: &mut Normalised, types_crate: &str, skip_unsupported: bool) -> Result<syn::File> {
+    loop {
+        let failure = match guarded(|| generate(&normalised.lowered, &normalised.model, types_crate)) {
+            Ok(Ok(tokens)) => {
+                return syn::parse2(tokens)
+                    .map_err(|e| GenError::at("progenitor", format!("emitted invalid Rust: {e}")));
+            }
+            Ok(Err(e)) => e.to_string(),
+            Err(panic) => panic,
+        };
+        let error = locate(&normalised.lowered, &normalised.model, types_crate, failure);
+        match (&error.culprit, skip_unsupported) {
+            (Some((path, method, name)), true) => {
+                let spec_id = normalised.skipped_id(name);
+                remove_operation(normalised, path, method, name);
+                normalised.skipped.push(Skipped {
+                    operation: spec_id,
+                    route: format!("{} {path}", method.to_uppercase()),
+                    class: "progenitor/typify",
+                    reason: error.error,
+                });
+            }
+            _ => return Err(error.error),
+        }
+    }
 }
 
 fn generate(
@@ -52,39 +73,152 @@ fn generate(
     Generator::new(&settings).generate_tokens(lowered)
 }
 
-/// Finds the operation whose generation panics by generating each one alone.
-fn locate_panic(lowered: &OpenAPI, model: &ApiModel, types_crate: &str, panic: String) -> GenError {
-    for (path, item) in &lowered.paths.paths {
-        let Some(item) = item.as_item() else { continue };
-        for (method, op) in item.iter() {
-            let mut single = lowered.clone();
-            let mut only = openapiv3::PathItem::default();
-            match method {
-                "get" => only.get = Some(op.clone()),
-                "put" => only.put = Some(op.clone()),
-                "post" => only.post = Some(op.clone()),
-                "delete" => only.delete = Some(op.clone()),
-                "patch" => only.patch = Some(op.clone()),
-                "head" => only.head = Some(op.clone()),
-                "options" => only.options = Some(op.clone()),
-                _ => only.trace = Some(op.clone()),
-            }
-            single.paths.paths = [(path.clone(), openapiv3::ReferenceOr::Item(only))]
-                .into_iter()
-                .collect();
-            if guarded(|| generate(&single, model, types_crate)).is_err() {
-                let id = op.operation_id.as_deref().unwrap_or("?");
-                return GenError::at(
-                    format!("operation {id} ({} {path})", method.to_uppercase()),
-                    format!("progenitor/typify cannot generate this operation: {panic}"),
-                );
+/// A failure, with the operation it happened on when one could be found:
+/// (path, method, operation name).
+struct Located {
+    error: GenError,
+    culprit: Option<(String, String, String)>,
+}
+
+/// Finds the operation whose generation fails by bisection: generating half the operations
+/// at a time, so a few dozen runs find it among thousands.
+fn locate(lowered: &OpenAPI, model: &ApiModel, types_crate: &str, failure: String) -> Located {
+    let all: Vec<(String, String)> = lowered
+        .paths
+        .paths
+        .iter()
+        .filter_map(|(path, item)| item.as_item().map(|item| (path, item)))
+        .flat_map(|(path, item)| {
+            item.iter()
+                .map(move |(method, _)| (path.clone(), method.to_string()))
+        })
+        .collect();
+    let fails = |subset: &[(String, String)]| {
+        let only = restricted(lowered, subset);
+        !matches!(guarded(|| generate(&only, model, types_crate)), Ok(Ok(_)))
+    };
+    if fails(&[]) {
+        return Located {
+            error: GenError::unsupported(
+                "typify",
+                "component schemas",
+                format!("typify cannot convert the schemas: {failure}"),
+            ),
+            culprit: None,
+        };
+    }
+    let mut suspects: &[(String, String)] = &all;
+    while suspects.len() > 1 {
+        let (left, right) = suspects.split_at(suspects.len() / 2);
+        suspects = if fails(left) {
+            left
+        } else if fails(right) {
+            right
+        } else {
+            // Only the two halves together fail; no single operation to blame.
+            break;
+        };
+    }
+    match suspects {
+        [(path, method)] => {
+            let name = operation_name(lowered, path, method);
+            let schemas = schemas_used(lowered, path, method);
+            let used = if schemas.is_empty() {
+                String::new()
+            } else {
+                format!(" (the schemas it uses: {})", schemas.join(", "))
+            };
+            Located {
+                error: GenError::unsupported(
+                    "progenitor/typify",
+                    format!("operation {name} ({} {path})", method.to_uppercase()),
+                    format!("progenitor/typify cannot generate this operation{used}: {failure}"),
+                ),
+                culprit: Some((path.clone(), method.clone(), name)),
             }
         }
+        _ => Located {
+            error: GenError::at("progenitor", failure),
+            culprit: None,
+        },
     }
-    GenError::at(
-        "component schemas",
-        format!("typify cannot convert the schemas: {panic}"),
-    )
+}
+
+/// The component schemas the operation at `path`/`method` names directly (its parameters,
+/// body and responses), so an error points at the schema to look at.
+fn schemas_used(lowered: &OpenAPI, path: &str, method: &str) -> Vec<String> {
+    let op = lowered
+        .paths
+        .paths
+        .get(path)
+        .and_then(|item| item.as_item())
+        .and_then(|item| item.iter().find(|(m, _)| *m == method))
+        .map(|(_, op)| op);
+    let text = op
+        .and_then(|op| serde_json::to_string(op).ok())
+        .unwrap_or_default();
+    let mut names: Vec<String> = text
+        .split("\"#/components/schemas/")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(|name| format!("#/components/schemas/{name}"))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// `lowered` with only the operations in `keep`.
+fn restricted(lowered: &OpenAPI, keep: &[(String, String)]) -> OpenAPI {
+    let mut only = lowered.clone();
+    only.paths.paths.retain(|path, item| {
+        let openapiv3::ReferenceOr::Item(item) = item else {
+            return false;
+        };
+        let kept = |method: &str| keep.iter().any(|(p, m)| p == path && m == method);
+        for (method, slot) in [
+            ("get", &mut item.get),
+            ("put", &mut item.put),
+            ("post", &mut item.post),
+            ("delete", &mut item.delete),
+            ("options", &mut item.options),
+            ("head", &mut item.head),
+            ("patch", &mut item.patch),
+            ("trace", &mut item.trace),
+        ] {
+            if !kept(method) {
+                *slot = None;
+            }
+        }
+        item.iter().next().is_some()
+    });
+    only
+}
+
+fn operation_name(lowered: &OpenAPI, path: &str, method: &str) -> String {
+    lowered
+        .paths
+        .paths
+        .get(path)
+        .and_then(|item| item.as_item())
+        .and_then(|item| item.iter().find(|(m, _)| *m == method))
+        .and_then(|(_, op)| op.operation_id.clone())
+        .unwrap_or_else(|| "?".to_string())
+}
+
+/// Takes the operation out of both the lowered spec and the model.
+fn remove_operation(normalised: &mut Normalised, path: &str, method: &str, name: &str) {
+    let rest: Vec<(String, String)> = normalised
+        .lowered
+        .paths
+        .paths
+        .iter()
+        .filter_map(|(p, item)| item.as_item().map(|item| (p, item)))
+        .flat_map(|(p, item)| item.iter().map(move |(m, _)| (p.clone(), m.to_string())))
+        .filter(|(p, m)| !(p == path && m == method))
+        .collect();
+    normalised.lowered = restricted(&normalised.lowered, &rest);
+    normalised.model.operations.retain(|op| op.name != name);
 }
 
 thread_local! {

@@ -17,7 +17,7 @@ use crate::model::{ApiModel, NamedRule, Operation, Rule};
 /// Where the façade finds each operation's rules: `None` when nothing needs checking.
 #[derive(Default)]
 pub struct RuleRefs {
-    /// (operation, parameter wire name) -> static name.
+    /// (operation, parameter argument) -> static name.
     pub params: BTreeMap<(String, String), syn::Ident>,
     /// operation -> static name of its body rule.
     pub bodies: BTreeMap<String, syn::Ident>,
@@ -144,36 +144,42 @@ fn used_components<'m>(model: &'m ApiModel, out: &Emitter<'_>) -> BTreeSet<&'m s
     used
 }
 
-/// One parameter static: its name, its rule, and the (operation, parameter) pairs using it.
+/// One parameter static: its name, its rule, and the (operation, argument) pairs using it.
 type ParamStatic<'m> = (syn::Ident, &'m Rule, Vec<(String, String)>);
 
 /// Distinct rules of constrained parameters: one static per wire name when every operation
 /// agrees on its rule (the usual case, e.g. `zone_id`), one per operation otherwise.
 fn param_rules<'m>(operations: &'m [Operation], out: &Emitter<'_>) -> Vec<ParamStatic<'m>> {
-    let mut by_name: BTreeMap<&str, Vec<(&Operation, &Rule)>> = BTreeMap::new();
+    let mut by_name: BTreeMap<&str, Vec<(&Operation, &str, &Rule)>> = BTreeMap::new();
     for op in operations {
         for param in &op.params {
             if out.checks_anything(&param.rule, 0) {
                 by_name
                     .entry(&param.api_name)
                     .or_default()
-                    .push((op, &param.rule));
+                    .push((op, &param.ident, &param.rule));
             }
         }
     }
     let mut result = Vec::new();
     for (name, users) in by_name {
         let shouty = name.to_shouty_snake_case();
-        if users.iter().all(|(_, rule)| *rule == users[0].1) {
+        if users.iter().all(|(_, _, rule)| *rule == users[0].2) {
             let keys = users
                 .iter()
-                .map(|(op, _)| (op.name.clone(), name.to_string()))
+                .map(|(op, ident, _)| (op.name.clone(), ident.to_string()))
                 .collect();
-            result.push((format_ident!("PARAM_{}", shouty), users[0].1, keys));
+            result.push((format_ident!("PARAM_{}", shouty), users[0].2, keys));
         } else {
-            for (op, rule) in users {
-                let ident = format_ident!("PARAM_{}_{}", op.name.to_shouty_snake_case(), shouty);
-                result.push((ident, rule, vec![(op.name.clone(), name.to_string())]));
+            for (op, ident, rule) in users {
+                // Named after the argument: one operation may use a wire name twice (`id` in
+                // the path and in the query).
+                let static_name = format_ident!(
+                    "PARAM_{}_{}",
+                    op.name.to_shouty_snake_case(),
+                    ident.to_shouty_snake_case()
+                );
+                result.push((static_name, rule, vec![(op.name.clone(), ident.to_string())]));
             }
         }
     }

@@ -7,7 +7,7 @@ use quote::{format_ident, quote};
 use crate::emit::docs;
 use crate::error::{GenError, Result};
 use crate::model::{ApiModel, OneKeyUnion, StringEnum};
-use crate::naming::pascal_ident;
+use crate::naming::{distinct, pascal_ident};
 
 /// Builds the types crate's generated module from typify's items and our model.
 pub fn emit(typify_items: Vec<syn::Item>, model: &ApiModel) -> Result<syn::File> {
@@ -37,21 +37,18 @@ fn parse_items(tokens: TokenStream, type_name: &str) -> Result<Vec<syn::Item>> {
         })
 }
 
-/// Variant names for the values, unique and never `Unknown` (that one keeps unlisted values).
+/// Variant names for the values, unique and never `Unknown` (that one keeps unlisted values);
+/// colliding values are told apart by [`distinct`]'s rule (`<=` -> `LtEq`, `>` -> `Gt`).
 fn variant_names(values: &[String]) -> Vec<syn::Ident> {
-    let mut taken = vec!["Unknown".to_string()];
+    let wires: Vec<&str> = values.iter().map(String::as_str).collect();
+    let names = distinct(&wires, pascal_ident, &["Unknown"]);
     values
         .iter()
         .map(|value| {
-            let base = pascal_ident(value);
-            let mut name = base.clone();
-            let mut n = 2;
-            while taken.contains(&name) {
-                name = format!("{base}{n}");
-                n += 1;
-            }
-            taken.push(name.clone());
-            format_ident!("{}", name)
+            format_ident!(
+                "{}",
+                names.get(value).map_or_else(|| pascal_ident(value), Clone::clone)
+            )
         })
         .collect()
 }

@@ -3,9 +3,11 @@
 //! bump is due without reading the diff.
 //!
 //! This file reads a generation's public items into a comparable shape; `compare.rs` says
-//! what changed between two shapes and whether it breaks callers.
+//! what changed between two shapes and whether it breaks callers; `skipped.rs` lists the
+//! operations `--skip-unsupported` left out.
 
 mod compare;
+mod skipped;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -13,6 +15,7 @@ use std::fmt::Write as _;
 use quote::ToTokens;
 
 pub use compare::Change;
+pub use skipped::skipped_listing;
 
 /// Public items of one generation: every operation and every model type, by name.
 #[derive(Default, Debug, PartialEq)]

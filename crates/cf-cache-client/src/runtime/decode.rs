@@ -75,6 +75,15 @@ pub(crate) async fn empty(raw: Raw) -> Result<()> {
     read(raw).await.map(drop)
 }
 
+/// For operations whose success body is not JSON (a file, CSV, text): its bytes.
+#[allow(
+    dead_code,
+    reason = "generated code calls this only for specs with such operations"
+)]
+pub(crate) async fn bytes(raw: Raw) -> Result<Bytes> {
+    read(raw).await.map(|body| body.bytes)
+}
+
 /// For operations whose body is the value itself.
 #[allow(
     dead_code,
