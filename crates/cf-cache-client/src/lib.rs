@@ -33,6 +33,7 @@ mod error;
 // prettyplease owns the layout of generated code; rustfmt would fight it on every regen.
 #[rustfmt::skip]
 mod generated;
+mod observe;
 mod retry;
 mod runtime;
 pub mod validate;
@@ -44,4 +45,5 @@ pub use error::{
     ApiError, ApiMessage, ApiMessageSource, DecodeError, Error, InvalidRequest, RateLimited, Result,
     TransportError,
 };
+pub use observe::{ObservedResponse, ResponseObserver};
 pub use retry::RetryPolicy;
