@@ -234,3 +234,10 @@ async fn with_redis_unreachable_a_fleet_set_to_fail_sends_nothing_and_reports_ev
     sent.sort_by_key(|item| format!("{item:?}"));
     assert_eq!(back, sent);
 }
+
+#[tokio::test]
+async fn a_fleet_never_shows_its_redis_password() {
+    let fleet = fleet("redis://:hunter2@127.0.0.1:6379/").await;
+    let pacer = Pacer::new(TestClock::new()).with_fleet(fleet);
+    assert!(!format!("{pacer:?}").contains("hunter2"), "{pacer:?}");
+}

@@ -14,6 +14,7 @@
 //! set), `...:requests:hold`, `...:requests:left`, `...:urls` and `...:bulk`. The braces put
 //! an account's keys in one cluster slot, as a script touching several keys needs.
 
+use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::Poll;
@@ -71,7 +72,6 @@ pub enum FleetUnavailable {
 /// The account's limits kept in Redis, shared by every process that paces on it; give it to
 /// a pacer with [`Pacer::with_fleet`](super::Pacer::with_fleet). The pacer's own limits
 /// (plan and request budget) are the ones applied, so every process should set the same.
-#[derive(Debug)]
 pub struct Fleet {
     redis: ConnectionManager,
     window_key: String,
@@ -89,6 +89,17 @@ pub struct Fleet {
     admit: redis::Script,
     answer: redis::Script,
     hold: redis::Script,
+}
+
+impl fmt::Debug for Fleet {
+    /// The connection is left out: its settings may hold the Redis password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Fleet")
+            .field("window_key", &self.window_key)
+            .field("then", &self.then)
+            .field("process", &self.process)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Default)]

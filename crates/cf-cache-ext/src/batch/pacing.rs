@@ -95,12 +95,15 @@ impl Admission {
 
 impl fmt::Debug for Pacer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Pacer")
+        let mut pacer = f.debug_struct("Pacer");
+        pacer
             .field("bulk", &self.bulk.as_ref().map(|b| b.limit))
             .field("urls", &self.urls.as_ref().map(|b| b.limit))
             .field("requests", &self.requests.as_ref().map(|b| b.limit()))
-            .field("clock", &self.clock)
-            .finish()
+            .field("clock", &self.clock);
+        #[cfg(feature = "redis")]
+        pacer.field("fleet", &self.fleet);
+        pacer.finish()
     }
 }
 
