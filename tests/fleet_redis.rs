@@ -60,6 +60,11 @@ async fn process(
     (batcher, clock)
 }
 
+/// A process of the fleet with the whole API budget, failing when Redis is out of reach.
+async fn member(server: &MockServer, url: &str, plan: Plan) -> (PurgeBatcher, Arc<TestClock>) {
+    process(server, url, plan, API_REQUEST_LIMIT, FleetUnavailable::Fail).await
+}
+
 fn assert_within(waits: &[Duration], expected: &[Duration]) {
     assert_eq!(waits.len(), expected.len(), "{waits:?} vs {expected:?}");
     for (wait, expected) in waits.iter().zip(expected) {
@@ -112,33 +117,12 @@ async fn three_processes_share_one_purge_bucket() {
     // bucket; the next two requests, from two other processes, wait 12 s and 24 s for tokens.
     let redis = RedisServer::start();
     let (server, log) = scripted_server(|_, _| Reply::purge_accepted()).await;
-    let (first, first_clock) = process(
-        &server,
-        &redis.url(),
-        Plan::Free,
-        API_REQUEST_LIMIT,
-        FleetUnavailable::Fail,
-    )
-    .await;
+    let (first, first_clock) = member(&server, &redis.url(), Plan::Free).await;
     complete(&first.run(tags(2_500)).await);
     assert!(first_clock.sleeps().is_empty(), "25 requests fit the bucket");
 
-    let (second, second_clock) = process(
-        &server,
-        &redis.url(),
-        Plan::Free,
-        API_REQUEST_LIMIT,
-        FleetUnavailable::Fail,
-    )
-    .await;
-    let (third, third_clock) = process(
-        &server,
-        &redis.url(),
-        Plan::Free,
-        API_REQUEST_LIMIT,
-        FleetUnavailable::Fail,
-    )
-    .await;
+    let (second, second_clock) = member(&server, &redis.url(), Plan::Free).await;
+    let (third, third_clock) = member(&server, &redis.url(), Plan::Free).await;
     complete(&second.run(tags(100)).await);
     complete(&third.run(tags(100)).await);
 
@@ -155,24 +139,10 @@ async fn a_429_seen_by_one_process_holds_the_others_off() {
         _ => Reply::purge_accepted(),
     })
     .await;
-    let (refused, _) = process(
-        &server,
-        &redis.url(),
-        Plan::Enterprise,
-        API_REQUEST_LIMIT,
-        FleetUnavailable::Fail,
-    )
-    .await;
+    let (refused, _) = member(&server, &redis.url(), Plan::Enterprise).await;
     complete(&refused.run(tags(100)).await);
 
-    let (other, clock) = process(
-        &server,
-        &redis.url(),
-        Plan::Enterprise,
-        API_REQUEST_LIMIT,
-        FleetUnavailable::Fail,
-    )
-    .await;
+    let (other, clock) = member(&server, &redis.url(), Plan::Enterprise).await;
     complete(&other.run(tags(100)).await);
 
     assert_eq!(log.exchanges().len(), 3);
@@ -207,14 +177,7 @@ async fn with_redis_unreachable_a_fleet_set_to_pace_alone_paces_on_its_own_limit
 async fn with_redis_unreachable_a_fleet_set_to_fail_sends_nothing_and_reports_every_item() {
     let url = format!("redis://127.0.0.1:{}/", free_port());
     let (server, log) = scripted_server(|_, _| Reply::purge_accepted()).await;
-    let (batcher, _) = process(
-        &server,
-        &url,
-        Plan::Free,
-        API_REQUEST_LIMIT,
-        FleetUnavailable::Fail,
-    )
-    .await;
+    let (batcher, _) = member(&server, &url, Plan::Free).await;
     let items = tags(250);
     let report = batcher.run(items.clone()).await;
 

@@ -2,6 +2,7 @@
 //! (its rate-limit headers) instead of guessing it: `cf-cache-ext`'s pacer, for one.
 
 use std::fmt;
+use std::time::{Duration, SystemTime};
 
 use reqwest::header::HeaderMap;
 
@@ -39,6 +40,12 @@ impl<'a> ObservedResponse<'a> {
     /// Which attempt of the call this answers: 1 for the first, 2 for the first retry, ...
     pub fn attempt(&self) -> u32 {
         self.attempt
+    }
+
+    /// The wait the answer asks for, read as the client's retries read it: `retry-after-ms`,
+    /// else `retry-after` in seconds or as an HTTP date (against `now`).
+    pub fn retry_after(&self, now: SystemTime) -> Option<Duration> {
+        crate::runtime::decode::retry_after(self.headers, now)
     }
 
     /// Every value of the header `name` (case-insensitive), in order; values that are not

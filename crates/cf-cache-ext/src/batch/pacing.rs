@@ -216,10 +216,12 @@ impl Pacer {
 
 impl ResponseObserver for Pacer {
     fn observe(&self, response: &ObservedResponse<'_>) {
+        let now = self.clock.now();
         let view = ServerView::read(
             response.status(),
             |name| response.header_values(name),
-            self.clock.now(),
+            response.retry_after(now),
+            now,
         );
         // A later attempt is a retry the client made on its own, which no slot was taken for.
         let unadmitted = response.attempt() > 1;

@@ -7,7 +7,7 @@
 //! - the older `X-RateLimit-Limit`, `X-RateLimit-Remaining` and, on a 429,
 //!   `X-RateLimit-Reset` (an HTTP date);
 //!
-//! plus `Retry-After` (seconds or an HTTP date) and `retry-after-ms` on a 429. Anything that
+//! plus, on a 429, the wait it asks for (`Retry-After`, read by the client). Anything that
 //! does not parse is ignored: these headers only ever tighten the pacing, so a header we
 //! cannot read leaves it as it was.
 
@@ -27,9 +27,14 @@ pub(crate) struct ServerView {
 }
 
 impl ServerView {
-    /// Reads an answer of `status` whose headers `values(name)` gives, at wall time `now` (for
-    /// HTTP dates).
-    pub(crate) fn read<'a, I>(status: u16, values: impl Fn(&str) -> I, now: SystemTime) -> Self
+    /// Reads an answer of `status` whose headers `values(name)` gives and which asks for a
+    /// wait of `retry_after`, at wall time `now` (for HTTP dates).
+    pub(crate) fn read<'a, I>(
+        status: u16,
+        values: impl Fn(&str) -> I,
+        retry_after: Option<Duration>,
+        now: SystemTime,
+    ) -> Self
     where
         I: Iterator<Item = &'a str>,
     {
@@ -52,22 +57,11 @@ impl ServerView {
             view.quotas.push((limit, None));
         }
         if status == 429 {
-            let ms = values("retry-after-ms")
-                .find_map(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_millis);
-            let date_wait = |v: &str| {
+            let reset = values("x-ratelimit-reset").find_map(|v| {
                 let at = httpdate::parse_http_date(v.trim()).ok()?;
                 Some(at.duration_since(now).unwrap_or(Duration::ZERO))
-            };
-            let retry_after = values("retry-after").find_map(|v| {
-                v.trim()
-                    .parse::<u64>()
-                    .ok()
-                    .map(Duration::from_secs)
-                    .or_else(|| date_wait(v))
             });
-            let reset = values("x-ratelimit-reset").find_map(date_wait);
-            view.hold = [ms, retry_after, reset].into_iter().flatten().max();
+            view.hold = retry_after.max(reset);
         }
         view
     }
@@ -148,6 +142,10 @@ mod tests {
     }
 
     fn read(status: u16, headers: &[(&str, &str)]) -> ServerView {
+        read_asking(status, headers, None)
+    }
+
+    fn read_asking(status: u16, headers: &[(&str, &str)], retry_after: Option<Duration>) -> ServerView {
         let values = |name: &str| {
             let name = name.to_string();
             headers
@@ -157,7 +155,7 @@ mod tests {
                 .collect::<Vec<_>>()
                 .into_iter()
         };
-        ServerView::read(status, values, at())
+        ServerView::read(status, values, retry_after, at())
     }
 
     #[test]
@@ -214,12 +212,15 @@ mod tests {
 
     #[test]
     fn a_429_holds_off_for_the_longest_wait_it_names() {
-        let view = read(429, &[("Retry-After", "300"), ("retry-after-ms", "1500")]);
-        assert_eq!(view.hold, Some(Duration::from_secs(300)));
-        let dated = read(429, &[("Retry-After", "Sun, 06 Nov 1994 08:50:37 GMT")]);
-        assert_eq!(dated.hold, Some(Duration::from_secs(60)));
+        let reset = [("X-RateLimit-Reset", "Sun, 06 Nov 1994 08:50:37 GMT")];
+        let asked = Some(Duration::from_secs(300));
+        assert_eq!(read_asking(429, &reset, asked).hold, asked);
+        assert_eq!(
+            read_asking(429, &reset, Some(Duration::from_secs(5))).hold,
+            Some(Duration::from_secs(60))
+        );
         // Only a refusal asks to hold off: a success's stray retry-after does not.
-        assert_eq!(read(200, &[("Retry-After", "300")]).hold, None);
+        assert_eq!(read_asking(200, &reset, asked).hold, None);
     }
 
     #[test]
@@ -230,7 +231,6 @@ mod tests {
                 ("ratelimit", "\"default\";r=-1;t=abc, garbage, ;;;, \"x\";t=5"),
                 ("ratelimit-policy", "\"default\";w=300"),
                 ("x-ratelimit-remaining", "many"),
-                ("retry-after", "soon"),
                 ("x-ratelimit-reset", "yesterday"),
             ],
         );
