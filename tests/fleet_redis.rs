@@ -204,3 +204,33 @@ async fn a_fleet_never_shows_its_redis_password() {
     let pacer = Pacer::new(TestClock::new()).with_fleet(fleet);
     assert!(!format!("{pacer:?}").contains("hunter2"), "{pacer:?}");
 }
+
+#[tokio::test]
+async fn a_fleet_that_paced_alone_shares_the_budget_again_once_redis_is_back() {
+    // Budget 2 for the fleet. The first process paces one request alone while Redis is down;
+    // Redis comes back, and after the pause before it is tried again the process's next two
+    // requests fill the shared window, so the second process's request waits for a slot.
+    let port = free_port();
+    let url = format!("redis://127.0.0.1:{port}/");
+    let (server, log) = scripted_server(|_, _| Reply::purge_accepted()).await;
+    let budget = WindowLimit::new(2, Duration::from_secs(300)).unwrap_or_else(|| panic!("non-zero"));
+    let (first, first_clock) = process(
+        &server,
+        &url,
+        Plan::Enterprise,
+        budget,
+        FleetUnavailable::PaceAlone,
+    )
+    .await;
+    complete(&first.run(tags(100)).await);
+
+    let _redis = RedisServer::start_on(port);
+    first_clock.advance(Duration::from_secs(10));
+    complete(&first.run(tags(200)).await);
+    let (second, second_clock) =
+        process(&server, &url, Plan::Enterprise, budget, FleetUnavailable::Fail).await;
+    complete(&second.run(tags(100)).await);
+
+    assert_eq!(log.exchanges().len(), 4);
+    assert_within(&second_clock.sleeps(), &[Duration::from_secs(301)]);
+}

@@ -32,55 +32,73 @@ impl RedisServer {
     /// When Redis cannot be installed, or the server exits before it is ready; the message
     /// includes the server's own output.
     pub fn start() -> Self {
-        let binary = installed();
         let mut last = String::new();
-        for attempt in 0..PORT_ATTEMPTS {
-            let port = free_port();
-            let dir =
-                std::env::temp_dir().join(format!("cf-cache-redis-{}-{port}-{attempt}", std::process::id()));
-            std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
-            let mut child = Command::new(binary)
-                .args([
-                    "--port",
-                    &port.to_string(),
-                    "--bind",
-                    "127.0.0.1",
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                ])
-                .args(["--daemonize", "no", "--loglevel", "notice", "--dir"])
-                .arg(&dir)
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap_or_else(|e| panic!("cannot start {binary}: {e}"));
-            let mut output = String::new();
-            if let Some(log) = child.stdout.take() {
-                let mut lines = BufReader::new(log).lines();
-                // Redis says when it is ready; reading its log waits exactly that long.
-                let ready = lines.by_ref().map_while(Result::ok).any(|line| {
-                    output.push_str(&line);
-                    output.push('\n');
-                    line.contains("Ready to accept connections")
-                });
-                if ready {
-                    // The rest of the log is read (and dropped) so the server never blocks on it.
-                    std::thread::spawn(move || lines.for_each(drop));
-                    return Self { child, port, dir };
-                }
+        for _ in 0..PORT_ATTEMPTS {
+            match Self::spawn(free_port()) {
+                Ok(server) => return server,
+                // Someone else bound the port between our probe and the server's bind.
+                Err(output) => last = output,
             }
-            let _ = child.kill();
-            let _ = child.wait();
-            let _ = std::fs::remove_dir_all(&dir);
-            if !output.contains("Address already in use") {
-                panic!("redis-server exited before it was ready:\n{output}");
-            }
-            last = output;
         }
         panic!("redis-server found no free port in {PORT_ATTEMPTS} attempts:\n{last}");
+    }
+
+    /// Like [`RedisServer::start`], on `port`: a Redis coming back where it was.
+    ///
+    /// # Panics
+    ///
+    /// As [`RedisServer::start`], and when the port is taken.
+    pub fn start_on(port: u16) -> Self {
+        Self::spawn(port).unwrap_or_else(|output| panic!("port {port} is taken:\n{output}"))
+    }
+
+    /// A server on `port`, or its output when the port was taken.
+    fn spawn(port: u16) -> Result<Self, String> {
+        let binary = installed();
+        let dir = std::env::temp_dir().join(format!("cf-cache-redis-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+        let port_arg = port.to_string();
+        let mut child = Command::new(binary)
+            .args([
+                "--port",
+                &port_arg,
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .args(["--daemonize", "no", "--loglevel", "notice", "--dir"])
+            .arg(&dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {binary}: {e}"));
+        let mut output = String::new();
+        if let Some(log) = child.stdout.take() {
+            let mut lines = BufReader::new(log).lines();
+            // Redis says when it is ready; reading its log waits exactly that long.
+            let ready = lines.by_ref().map_while(Result::ok).any(|line| {
+                output.push_str(&line);
+                output.push('\n');
+                line.contains("Ready to accept connections")
+            });
+            if ready {
+                // The rest of the log is read (and dropped) so the server never blocks on it.
+                std::thread::spawn(move || lines.for_each(drop));
+                return Ok(Self { child, port, dir });
+            }
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        let _ = std::fs::remove_dir_all(&dir);
+        if output.contains("Address already in use") {
+            Err(output)
+        } else {
+            panic!("redis-server exited before it was ready:\n{output}");
+        }
     }
 
     /// `redis://127.0.0.1:PORT/`.

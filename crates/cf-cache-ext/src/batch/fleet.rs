@@ -36,6 +36,10 @@ pub(crate) const LEASE: Duration = Duration::from_secs(600);
 /// The longest one call to Redis may take before it counts as unreachable.
 const REDIS_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// How long an unreachable Redis is left alone before it is tried again, so that requests do
+/// not each wait out a connection timeout during an outage.
+const RECHECK: Duration = Duration::from_secs(5);
+
 const ADMIT: &str = include_str!("fleet.lua");
 
 /// Dates a slot at its answer, on Redis's clock (`answered` of `window.rs`). An expired slot
@@ -86,6 +90,8 @@ pub struct Fleet {
     news: Mutex<News>,
     /// Set while Redis is unreachable, so the warning is given once per outage.
     warned: AtomicBool,
+    /// Until when Redis is not tried again, and why.
+    down: Mutex<Option<(SystemTime, String)>>,
     admit: redis::Script,
     answer: redis::Script,
     hold: redis::Script,
@@ -144,6 +150,7 @@ impl Fleet {
             next_slot: AtomicU64::new(0),
             news: Mutex::new(News::default()),
             warned: AtomicBool::new(false),
+            down: Mutex::new(None),
             admit: redis::Script::new(ADMIT),
             answer: redis::Script::new(ANSWER),
             hold: redis::Script::new(HOLD),
@@ -164,7 +171,13 @@ impl Fleet {
         cost: Cost,
         bucket: Option<(BucketLimit, u32)>,
         clock: &Arc<dyn Clock>,
-    ) -> Result<(Slot, Duration), redis::RedisError> {
+    ) -> Result<(Slot, Duration), Down> {
+        let down = self.down.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        if let Some((until, reason)) = down
+            && clock.now() < until
+        {
+            return Err(Down(reason));
+        }
         let mut waited = Duration::ZERO;
         loop {
             let member = format!(
@@ -216,7 +229,16 @@ impl Fleet {
                 .arg(tolerance)
                 .arg(tokens);
             let mut redis = self.redis.clone();
-            let (reserved, wait_us): (i64, i64) = call.invoke_async(&mut redis).await?;
+            let (reserved, wait_us): (i64, i64) = match call.invoke_async(&mut redis).await {
+                Ok(answer) => answer,
+                Err(error) => {
+                    let reason = error.to_string();
+                    let until = clock.now().checked_add(RECHECK);
+                    *self.down.lock().unwrap_or_else(PoisonError::into_inner) =
+                        until.map(|until| (until, reason.clone()));
+                    return Err(Down(reason));
+                }
+            };
             self.warned.store(false, Ordering::Relaxed);
             let wait = Duration::from_micros(u64::try_from(wait_us).unwrap_or(0));
             if !wait.is_zero() {
@@ -238,15 +260,15 @@ impl Fleet {
     }
 
     /// Redis could not be reached: pace alone with a warning (once per outage), or fail.
-    pub(crate) fn unavailable(&self, error: redis::RedisError) -> Result<(), PacerUnavailable> {
+    pub(crate) fn unavailable(&self, Down(reason): Down) -> Result<(), PacerUnavailable> {
         match self.then {
             FleetUnavailable::Fail => Err(PacerUnavailable {
-                source: Box::new(error),
+                source: reason.into(),
             }),
             FleetUnavailable::PaceAlone => {
                 if !self.warned.swap(true, Ordering::Relaxed) {
                     tracing::warn!(
-                        error = %error,
+                        error = %reason,
                         "the fleet's Redis is unreachable; pacing on this process's own limits until it answers"
                     );
                 }
@@ -307,6 +329,11 @@ impl Fleet {
         self.news.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
+
+/// Redis could not be reached (the error's text: the error itself is not `Clone`, and one
+/// outage answers several requests).
+#[derive(Debug)]
+pub(crate) struct Down(String);
 
 /// A request's slot in the fleet's window.
 #[derive(Debug)]
