@@ -234,3 +234,23 @@ async fn a_fleet_that_paced_alone_shares_the_budget_again_once_redis_is_back() {
     assert_eq!(log.exchanges().len(), 4);
     assert_within(&second_clock.sleeps(), &[Duration::from_secs(301)]);
 }
+
+#[tokio::test]
+async fn what_the_server_told_one_process_is_left_binds_the_others() {
+    // The first answer says one request is left for 60 s. The same process takes it; another
+    // process then waits for the reset.
+    let redis = RedisServer::start();
+    let (server, log) = scripted_server(|n, _| match n {
+        0 => Reply::purge_accepted().header("ratelimit", "\"default\";r=1;t=60".into()),
+        _ => Reply::purge_accepted(),
+    })
+    .await;
+    let (told, told_clock) = member(&server, &redis.url(), Plan::Enterprise).await;
+    complete(&told.run(tags(200)).await);
+    let (other, other_clock) = member(&server, &redis.url(), Plan::Enterprise).await;
+    complete(&other.run(tags(100)).await);
+
+    assert_eq!(log.exchanges().len(), 3);
+    assert!(told_clock.sleeps().is_empty());
+    assert_within(&other_clock.sleeps(), &[Duration::from_secs(60)]);
+}

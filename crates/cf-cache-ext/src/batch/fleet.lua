@@ -51,8 +51,6 @@ if budget > 0 then
   if left == 0 then
     local ttl = redis.call('PTTL', KEYS[3])
     if ttl > 0 then at = math.max(at, now + ttl * 1000) end
-  elseif left > 0 then
-    redis.call('DECR', KEYS[3])
   end
   redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. fmt(now - window))
   local count = redis.call('ZCARD', KEYS[1])
@@ -67,6 +65,7 @@ if budget > 0 then
   -- In flight (undated) from now: dated when its answer is in, or at the lease's end.
   redis.call('ZADD', KEYS[1], fmt(at + lease), member)
   redis.call('PEXPIRE', KEYS[1], math.ceil((at - now + window + lease + margin) / 1000) + 1000)
+  if left > 0 then redis.call('DECR', KEYS[3]) end
 end
 
 if KEYS[4] then
