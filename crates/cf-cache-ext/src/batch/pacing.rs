@@ -128,8 +128,8 @@ impl Pacer {
         self
     }
 
-    /// Adds the budget every request counts against (replacing any set before), starting
-    /// empty: at most `limit.requests()` in any window of `limit.window()`. Usually
+    /// Adds the budget every request counts against (replacing any set before), with the
+    /// whole of it available: at most `limit.requests()` in any window of `limit.window()`. Usually
     /// [`API_REQUEST_LIMIT`](super::API_REQUEST_LIMIT), or a
     /// [`share`](WindowLimit::share) of it when other tools use the same token.
     pub fn with_request_limit(mut self, limit: WindowLimit) -> Self {
@@ -237,8 +237,8 @@ impl ResponseObserver for Pacer {
 
 /// One GCRA bucket.
 #[derive(Debug)]
-pub(crate) struct Bucket {
-    pub(crate) limit: BucketLimit,
+struct Bucket {
+    limit: BucketLimit,
     interval: Duration,
     /// How far ahead of now the theoretical arrival time may run before requests must wait:
     /// the burst, in time.
