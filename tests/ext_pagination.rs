@@ -248,7 +248,7 @@ async fn a_failure_on_page_3_names_page_3_and_nothing_follows() {
         .collect();
     assert_eq!(before, numbered(200));
     match &seen[200] {
-        Err(PageError {
+        Err(PageError::Fetch {
             page: 3,
             source: Error::Api(api),
         }) => assert_eq!(api.codes(), [10000]),
@@ -289,8 +289,10 @@ async fn a_page_is_retried_as_the_client_policy_says() {
         .try_collect::<Vec<_>>()
         .await
         .expect_err("page 3 fails");
-    assert_eq!(error.page, 3);
-    assert_eq!(error.source.status(), Some(503));
+    match error {
+        PageError::Fetch { page: 3, source } => assert_eq!(source.status(), Some(503)),
+        other => panic!("expected page 3 to fail with the 503, got {other:?}"),
+    }
     assert_eq!(queries(&server).await, expected_queries(3, 100));
 }
 

@@ -10,10 +10,18 @@ use reqwest::header::{HeaderName, HeaderValue};
 use crate::clock::{Clock, SystemClock};
 use crate::generated::raw;
 use crate::retry::RetryPolicy;
-use crate::runtime::{Runtime, Shared};
+use crate::runtime::{Limits, Runtime, Shared};
 
 /// Cloudflare's API base URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
+
+/// The most bytes read from one response body by default: 16 MiB. The largest answers of
+/// this API (a page of 100 mappings, a purge acknowledgement) are a few tens of KiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+/// The default limit for one attempt, connect to last body byte.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// The default limit for establishing a connection.
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A client for Cloudflare's cache API. Cheap to clone; clones share connections.
 ///
@@ -116,9 +124,10 @@ enum Credentials {
 pub struct ClientBuilder {
     credentials: Option<Credentials>,
     base_url: Option<String>,
-    http: Option<reqwest::Client>,
+    http: Option<reqwest::ClientBuilder>,
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
+    max_response_bytes: Option<usize>,
     allow_insecure_http: bool,
     retry: RetryPolicy,
     clock: Option<Arc<dyn Clock>>,
@@ -136,6 +145,7 @@ impl fmt::Debug for ClientBuilder {
             .field("base_url", &self.base_url)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
             .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
@@ -163,14 +173,24 @@ impl ClientBuilder {
         self
     }
 
-    /// Uses your own `reqwest::Client` (proxies, TLS roots, pools). Timeouts set here are
-    /// then ignored: configure them on that client.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
+    /// Builds the HTTP client from your `reqwest::ClientBuilder` (proxies, TLS roots, pools,
+    /// default headers) instead of a default one.
+    ///
+    /// A builder rather than a built client, so that what keeps the credentials safe holds
+    /// here too: the client sets on it its redirect policy (none: a redirect would carry the
+    /// `X-Auth-Key` to whatever host it names), turns off response decompression (the size
+    /// cap then bounds what is held, not what was sent), sends a plain-`http://` base URL
+    /// through no proxy, and applies its [`connect_timeout`](Self::connect_timeout). The
+    /// per-attempt [`timeout`](Self::timeout) and the size cap are enforced by the client
+    /// itself, whatever the builder says.
+    pub fn http_client(mut self, builder: reqwest::ClientBuilder) -> Self {
+        self.http = Some(builder);
         self
     }
 
-    /// Limit for one whole attempt, connect to last body byte (default 60 s).
+    /// Limit for one whole attempt, connect to last body byte (default 60 s). A server that
+    /// never finishes its headers, or trickles its body, is cut off here; the error names
+    /// this timeout, its duration and the attempt.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -179,6 +199,15 @@ impl ClientBuilder {
     /// Limit for establishing a connection (default 5 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// The most bytes read from one response body (default [`DEFAULT_MAX_RESPONSE_BYTES`],
+    /// 16 MiB). Enforced while the body streams in: a larger body, or a `Content-Length`
+    /// announcing one, ends the call with [`Error::TooLarge`](crate::Error::TooLarge), having
+    /// read no more than the limit and the chunk in hand. Must be above zero.
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = Some(bytes);
         self
     }
 
@@ -226,14 +255,32 @@ impl ClientBuilder {
             self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
             self.allow_insecure_http,
         )?;
-        let http = match self.http {
-            Some(client) => client,
-            None => reqwest::Client::builder()
-                .timeout(self.timeout.unwrap_or(Duration::from_secs(60)))
-                .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(5)))
-                .build()
-                .map_err(|e| ConfigError::Http(e.to_string()))?,
+        let limits = Limits {
+            max_response_bytes: self.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+            attempt_timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
+            connect_timeout: self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
         };
+        if limits.max_response_bytes == 0 {
+            return Err(ConfigError::InvalidLimit("max_response_bytes must be above zero"));
+        }
+        if limits.attempt_timeout.is_zero() || limits.connect_timeout.is_zero() {
+            return Err(ConfigError::InvalidLimit("timeouts must be above zero"));
+        }
+        let mut http = self
+            .http
+            .unwrap_or_default()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_gzip()
+            .no_brotli()
+            .no_deflate()
+            .no_zstd()
+            .connect_timeout(limits.connect_timeout);
+        if base_url.starts_with("http:") {
+            // A proxy from the environment (`HTTP_PROXY`) would receive the credentials in
+            // the clear; plain http goes straight to the host the base URL names.
+            http = http.no_proxy();
+        }
+        let http = http.build().map_err(|e| ConfigError::Http(e.to_string()))?;
         let user_agent = HeaderValue::from_static(concat!("cf-cache-rust/", env!("CARGO_PKG_VERSION")));
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let runtime = Runtime::new(
@@ -241,6 +288,7 @@ impl ClientBuilder {
                 auth,
                 user_agent,
                 clock,
+                limits,
             },
             self.retry,
         );
@@ -289,7 +337,9 @@ fn checked_base_url(raw: &str, allow_insecure_http: bool) -> Result<String, Conf
                 None => false,
             };
             if !loopback && !allow_insecure_http {
-                return Err(ConfigError::InsecureBaseUrl(raw.to_string()));
+                // The origin as parsed: a value from the environment may carry anything
+                // (escape sequences included) in its other parts.
+                return Err(ConfigError::InsecureBaseUrl(url.origin().ascii_serialization()));
             }
         }
         other => {
@@ -319,11 +369,15 @@ pub enum ConfigError {
     /// The base URL does not parse or has parts an API base cannot have.
     #[error("invalid base URL: {0}")]
     InvalidBaseUrl(String),
-    /// `http://` to a host that is not loopback, without [`ClientBuilder::allow_insecure_http`].
+    /// `http://` to a host that is not loopback, without [`ClientBuilder::allow_insecure_http`];
+    /// it holds the refused origin.
     #[error(
         "refusing plain http to {0}: credentials would travel unencrypted; use https or allow_insecure_http(true)"
     )]
     InsecureBaseUrl(String),
+    /// A limit that cannot work (a zero timeout or size cap).
+    #[error("invalid limit: {0}")]
+    InvalidLimit(&'static str),
     /// reqwest could not build its client (TLS backend initialisation, say).
     #[error("cannot build the HTTP client: {0}")]
     Http(String),

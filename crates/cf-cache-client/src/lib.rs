@@ -38,12 +38,12 @@ mod retry;
 mod runtime;
 pub mod validate;
 
-pub use client::{Client, ClientBuilder, ConfigError, DEFAULT_BASE_URL};
+pub use client::{Client, ClientBuilder, ConfigError, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES};
 pub use clock::{Clock, SystemClock};
 pub use envelope::{Page, ResultInfo};
 pub use error::{
-    ApiError, ApiMessage, ApiMessageSource, DecodeError, Error, InvalidRequest, RateLimited, Result,
-    TransportError,
+    ApiError, ApiMessage, ApiMessageSource, DecodeError, Error, InvalidRequest, Printable, RateLimited,
+    Redirected, ResponseTooLarge, Result, Timeout, TimeoutKind, TransportError,
 };
 pub use observe::{ObservedResponse, ResponseObserver};
 pub use retry::RetryPolicy;

@@ -100,12 +100,16 @@ impl RetryPolicy {
     pub(crate) fn decide(&self, outcome: Outcome<'_>, retries_done: u32, now: SystemTime) -> Verdict {
         let (reason, server_wait) = match outcome {
             Outcome::Transport(e) if e.is_builder() => return Verdict::Done,
+            Outcome::TimedOut => ("timeout", None),
             Outcome::Transport(e) if e.is_timeout() => ("timeout", None),
             Outcome::Transport(e) if e.is_connect() => ("connect error", None),
             Outcome::Transport(_) => ("transport error", None),
             // A success is final: `x-should-retry` only overrides the verdict on failures, or
             // a purge that went through would be sent again.
             Outcome::Response(status, _) if status.is_success() => return Verdict::Done,
+            // A redirect is refused, not retried: the same server would send it again, and
+            // `x-should-retry` from a server that redirects is no reason to believe otherwise.
+            Outcome::Response(status, _) if status.is_redirection() => return Verdict::Done,
             Outcome::Response(status, headers) => {
                 let wanted = match header_text(headers, &X_SHOULD_RETRY) {
                     Some(v) if v.eq_ignore_ascii_case("true") => true,
@@ -146,6 +150,8 @@ pub(crate) enum Outcome<'a> {
     Response(StatusCode, &'a HeaderMap),
     /// The exchange failed below HTTP.
     Transport(&'a reqwest::Error),
+    /// No complete response within the attempt timeout.
+    TimedOut,
 }
 
 /// What to do after an attempt.

@@ -11,6 +11,7 @@ mod common;
 use std::error::Error;
 use std::process::ExitCode;
 
+use cf_cache_ext::cf_cache_client::Printable;
 use cf_cache_ext::pagination::origin_cloud_regions;
 use futures::TryStreamExt;
 
@@ -25,11 +26,12 @@ async fn run() -> Result<(), Box<dyn Error>> {
     let mut count = 0usize;
     while let Some(mapping) = mappings.try_next().await? {
         count += 1;
+        // Server text goes to the terminal escaped: a hostile answer cannot rewrite it.
         println!(
             "{:<40} {:<6} {}",
-            mapping.origin_ip,
-            mapping.vendor.as_str(),
-            mapping.region
+            Printable(&mapping.origin_ip),
+            Printable(mapping.vendor.as_str()),
+            Printable(&mapping.region)
         );
     }
     println!("{count} mappings");

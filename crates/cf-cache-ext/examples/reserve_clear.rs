@@ -15,6 +15,7 @@ mod common;
 use std::error::Error;
 use std::process::ExitCode;
 
+use cf_cache_ext::cf_cache_client::Printable;
 use cf_cache_ext::reserve_clear::{ClearEndpoint, Progress, ProgressEvent, ReserveClearWaiter};
 
 #[tokio::main]
@@ -65,12 +66,16 @@ fn print_progress(progress: &Progress<'_>) {
         ProgressEvent::Observed { poll, status } => {
             println!(
                 "[{minutes:>4} min] poll {poll}: {} (started {})",
-                status.state, status.start_ts
+                Printable(status.state.as_str()),
+                status.start_ts
             );
         }
         ProgressEvent::Resumed => println!("[{minutes:>4} min] a clear is already running; following it"),
         ProgressEvent::CacheReserveTurnedOff { previous } => {
-            println!("[{minutes:>4} min] Cache Reserve was {previous}; turned it off")
+            println!(
+                "[{minutes:>4} min] Cache Reserve was {}; turned it off",
+                Printable(previous.as_str())
+            )
         }
         ProgressEvent::Started { status } => {
             println!("[{minutes:>4} min] clear started at {}", status.start_ts)

@@ -11,7 +11,8 @@ use serde::de::DeserializeOwned;
 
 use crate::envelope::{Envelope, Failure, Page};
 use crate::error::{
-    ApiError, DecodeError, Error, InvalidRequest, RateLimited, Result, TransportError, snippet,
+    ApiError, DecodeError, Error, InvalidRequest, RateLimited, Redirected, ResponseTooLarge, Result, Timeout,
+    TransportError, snippet,
 };
 
 /// What a raw operation method returns.
@@ -30,6 +31,20 @@ const RATE_LIMIT_CODES: [i64; 2] = [971, 1134];
 /// caller learns the wait.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct WaitTooLong;
+
+/// Marks the stand-in response for an attempt that ended in one of the client's own timeouts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Abandoned(pub(crate) Timeout);
+
+/// What the retry loop left on a response in place of a usable body, if anything: a timeout
+/// or a body over the cap. Checked before anything else is read from the response.
+fn refused(response: &mut reqwest::Response) -> Option<Error> {
+    let extensions = response.extensions_mut();
+    if let Some(Abandoned(timeout)) = extensions.remove::<Abandoned>() {
+        return Some(Error::Transport(TransportError::timed_out(timeout)));
+    }
+    extensions.remove::<ResponseTooLarge>().map(Error::TooLarge)
+}
 
 /// A response body the retry loop has already read whole. It travels in the response's
 /// extensions, so the decoder takes it as it is instead of collecting the body a second time.
@@ -128,6 +143,9 @@ fn decode_error(body: &Body, e: &serde_json::Error) -> Error {
 async fn read(raw: Raw) -> Result<Body> {
     match raw {
         Ok(mut response) => {
+            if let Some(error) = refused(&mut response) {
+                return Err(error);
+            }
             let status = response.status().as_u16();
             let headers = std::mem::take(response.headers_mut());
             let bytes = body_of(response)
@@ -156,7 +174,16 @@ async fn read(raw: Raw) -> Result<Body> {
 }
 
 /// A non-2xx response: the failure envelope if there is one, otherwise status and snippet.
-async fn failure(response: reqwest::Response) -> Error {
+async fn failure(mut response: reqwest::Response) -> Error {
+    if let Some(error) = refused(&mut response) {
+        return error;
+    }
+    if response.status().is_redirection() {
+        return Error::Redirected(Redirected {
+            status: response.status().as_u16(),
+            target: redirect_target(&response),
+        });
+    }
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     // The retry loop has already turned any HTTP date into `retry-after-ms` on its clock.
@@ -217,7 +244,17 @@ fn refusal(
     })
 }
 
-/// The wait a response asks for: `retry-after-ms`, else `retry-after` as seconds or an HTTP date.
+/// The origin (`scheme://host[:port]`) a redirect's `Location` points at, resolved against the
+/// request's URL: what a caller needs to see where it was sent, and nothing that could hold a
+/// secret (no path, query or userinfo).
+fn redirect_target(response: &reqwest::Response) -> Option<String> {
+    let location = response.headers().get(reqwest::header::LOCATION)?.to_str().ok()?;
+    let origin = response.url().join(location.trim()).ok()?.origin();
+    origin.is_tuple().then(|| origin.ascii_serialization())
+}
+
+/// The wait a response asks for: `retry-after-ms`, else `retry-after` as seconds or an HTTP
+/// date in any of the three forms of RFC 9110 (IMF-fixdate, RFC 850, asctime).
 pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     // Constant names: every response is looked at, and a `&str` name is parsed per lookup.
     let text = |name: &HeaderName| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
@@ -231,7 +268,7 @@ pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Durati
     if let Ok(secs) = value.parse::<f64>() {
         return (secs.is_finite() && secs >= 0.0).then(|| seconds(secs));
     }
-    let at: SystemTime = chrono::DateTime::parse_from_rfc2822(value).ok()?.into();
+    let at = httpdate::parse_http_date(value).ok()?;
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
@@ -273,9 +310,7 @@ mod tests {
             retry_after(&headers(&[("retry-after", "3")]), SystemTime::now()),
             Some(Duration::from_secs(3))
         );
-        let now: SystemTime = chrono::DateTime::parse_from_rfc2822("Wed, 21 Oct 2026 07:28:00 GMT")
-            .map(Into::into)
-            .expect("valid date");
+        let now = httpdate::parse_http_date("Wed, 21 Oct 2026 07:28:00 GMT").expect("valid date");
         let h = headers(&[("retry-after", "Wed, 21 Oct 2026 07:28:30 GMT")]);
         assert_eq!(retry_after(&h, now), Some(Duration::from_secs(30)));
         let past = headers(&[("retry-after", "Wed, 21 Oct 2026 07:27:00 GMT")]);
@@ -284,6 +319,21 @@ mod tests {
             Some(Duration::ZERO),
             "a date in the past means now"
         );
+    }
+
+    #[test]
+    fn retry_after_reads_all_three_http_date_forms() {
+        let now = httpdate::parse_http_date("Sun, 06 Nov 1994 08:49:07 GMT").expect("valid date");
+        for form in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+        ] {
+            let h: HeaderMap = [(RETRY_AFTER, HeaderValue::from_static(form))]
+                .into_iter()
+                .collect();
+            assert_eq!(retry_after(&h, now), Some(Duration::from_secs(30)), "{form}");
+        }
     }
 
     #[test]

@@ -1,18 +1,19 @@
 //! progenitor's `ClientHooks` for the raw client: the one seam through which the runtime
 //! touches every request, so generated code never changes when behaviour does.
 
-use bytes::{Bytes, BytesMut};
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{ACCEPT, HeaderName, HeaderValue, RETRY_AFTER, USER_AGENT};
 use tracing::Instrument;
 
+use crate::error::{ResponseTooLarge, Timeout, TimeoutKind};
 use crate::generated::operations::route;
 use crate::generated::raw;
 use crate::observe::ObservedResponse;
 use crate::retry::{Outcome, Verdict};
-use crate::runtime::Runtime;
-use crate::runtime::decode::{BufferedBody, RETRY_AFTER_MS};
+use crate::runtime::attempt::{Failed, attempt};
+use crate::runtime::decode::{Abandoned, RETRY_AFTER_MS};
 use crate::runtime::decode::{WaitTooLong, retry_after};
+use crate::runtime::{Limits, Runtime};
 
 impl ClientHooks<Runtime> for raw::Client {
     async fn pre<E>(
@@ -30,8 +31,13 @@ impl ClientHooks<Runtime> for raw::Client {
         Ok(())
     }
 
-    /// Sends the request, retrying as the policy says. Each attempt reads the whole body, so
-    /// a connection that drops mid-response is retried like one that never connected.
+    /// Sends the request, retrying as the policy says. Each attempt reads the whole body
+    /// (up to the size cap), so a connection that drops mid-response is retried like one that
+    /// never connected.
+    ///
+    /// Failures progenitor's signature has no room for (a timeout named with its limit and
+    /// attempt) come back as an empty response carrying [`Abandoned`], which the decoder
+    /// turns into the error; nothing else ever sees it.
     async fn exec(
         &self,
         request: reqwest::Request,
@@ -40,6 +46,7 @@ impl ClientHooks<Runtime> for raw::Client {
         let runtime = self.inner();
         let policy = runtime.retry();
         let clock = &runtime.shared().clock;
+        let limits = &runtime.shared().limits;
         let mut request = request;
         let mut retries_done = 0;
         loop {
@@ -67,9 +74,11 @@ impl ClientHooks<Runtime> for raw::Client {
             // With no subscriber listening, entering and leaving a disabled span on every poll
             // is pure cost.
             let outcome = if span.is_disabled() {
-                attempt(self.client(), request).await
+                attempt(self.client(), request, limits).await
             } else {
-                attempt(self.client(), request).instrument(span.clone()).await
+                attempt(self.client(), request, limits)
+                    .instrument(span.clone())
+                    .await
             };
             if let Ok(response) = &outcome
                 && !span.is_disabled()
@@ -87,12 +96,15 @@ impl ClientHooks<Runtime> for raw::Client {
             // The clock is read only where a wait may be computed: a success is final.
             let verdict = match &outcome {
                 Ok(response) if response.status().is_success() => Verdict::Done,
+                // A body over the cap will be as large next time.
+                Ok(response) if response.extensions().get::<ResponseTooLarge>().is_some() => Verdict::Done,
                 Ok(response) => policy.decide(
                     Outcome::Response(response.status(), response.headers()),
                     retries_done,
                     clock.now(),
                 ),
-                Err(e) => policy.decide(Outcome::Transport(e), retries_done, clock.now()),
+                Err(Failed::Transport(e)) => policy.decide(Outcome::Transport(e), retries_done, clock.now()),
+                Err(Failed::TimedOut) => policy.decide(Outcome::TimedOut, retries_done, clock.now()),
             };
             match (verdict, next) {
                 (Verdict::Retry { wait, reason }, Some(copy)) => {
@@ -108,6 +120,7 @@ impl ClientHooks<Runtime> for raw::Client {
                 }
                 (verdict, _) => {
                     let too_long = verdict == Verdict::WaitTooLong;
+                    let outcome = hand_on(outcome, retries_done + 1, limits);
                     return outcome.map(|mut response| {
                         // Only `retry-after` can hold a date to read on the client's clock; a
                         // response without it (nearly every success) needs no rewriting.
@@ -139,26 +152,31 @@ impl ClientHooks<Runtime> for raw::Client {
     }
 }
 
-/// One exchange, body included. The body is read to its end through the response itself
-/// and left in its extensions for the decoder, so the response is handed on as it came:
-/// status, headers and URL untouched, nothing rebuilt.
-async fn attempt(client: &reqwest::Client, request: reqwest::Request) -> reqwest::Result<reqwest::Response> {
-    let mut response = client.execute(request).await?;
-    let mut body = match response.chunk().await? {
-        Some(first) => first,
-        None => Bytes::new(),
-    };
-    // Most bodies arrive as one chunk; longer ones are gathered.
-    if let Some(second) = response.chunk().await? {
-        let mut all = BytesMut::from(body);
-        all.extend_from_slice(&second);
-        while let Some(more) = response.chunk().await? {
-            all.extend_from_slice(&more);
+/// What `exec` returns for the attempt that ended the call: the response, or reqwest's error.
+/// The client's own timeouts become stand-in responses marked with [`Abandoned`].
+fn hand_on(
+    outcome: Result<reqwest::Response, Failed>,
+    attempt: u32,
+    limits: &Limits,
+) -> reqwest::Result<reqwest::Response> {
+    let timeout = |kind, limit| Ok(abandoned(Timeout { kind, limit, attempt }));
+    match outcome {
+        Ok(response) => Ok(response),
+        Err(Failed::TimedOut) => timeout(TimeoutKind::Attempt, limits.attempt_timeout),
+        // The connect timeout is the only timeout the builder sets on the reqwest client; one
+        // that a `reqwest::ClientBuilder` handed in adds stays reqwest's error, unnamed.
+        Err(Failed::Transport(e)) if e.is_connect() && e.is_timeout() => {
+            timeout(TimeoutKind::Connect, limits.connect_timeout)
         }
-        body = all.freeze();
+        Err(Failed::Transport(e)) => Err(e),
     }
-    response.extensions_mut().insert(BufferedBody(body));
-    Ok(response)
+}
+
+/// The stand-in response for an attempt that timed out: empty, marked for the decoder.
+fn abandoned(timeout: Timeout) -> reqwest::Response {
+    let mut response = reqwest::Response::from(http::Response::new(reqwest::Body::from(bytes::Bytes::new())));
+    response.extensions_mut().insert(Abandoned(timeout));
+    response
 }
 
 const CF_RAY: HeaderName = HeaderName::from_static("cf-ray");

@@ -1,11 +1,13 @@
 //! The hand-written runtime behind the generated operations: the state the raw client carries
-//! (credentials, retry policy, clock), the hooks progenitor calls around each request, and
-//! response decoding.
+//! (credentials, retry policy, clock, limits), the hooks progenitor calls around each request,
+//! one bounded exchange (`attempt`), and response decoding.
 
+mod attempt;
 pub(crate) mod decode;
 mod hooks;
 mod path;
 
+pub(crate) use attempt::Limits;
 pub(crate) use path::encode_path;
 
 use std::fmt;
@@ -34,6 +36,8 @@ pub(crate) struct Shared {
     pub auth: Vec<(HeaderName, HeaderValue)>,
     pub user_agent: HeaderValue,
     pub clock: Arc<dyn Clock>,
+    /// Timeouts and the response size cap.
+    pub limits: Limits,
 }
 
 impl Runtime {

@@ -2,7 +2,7 @@
 //! the pacer's clock, with the waiting and the server's word added.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant};
 
 use cf_cache_client::Clock;
 use futures::channel::oneshot;
@@ -14,8 +14,8 @@ use super::window::{Blocked, SlidingWindow};
 /// The budget of one pacer (and of its clones).
 #[derive(Debug)]
 pub(crate) struct LocalBudget {
-    /// Offsets handed to the window are measured from here.
-    origin: SystemTime,
+    /// Offsets handed to the window are measured from here, on the clock's monotonic time.
+    origin: Instant,
     state: Mutex<State>,
 }
 
@@ -29,7 +29,7 @@ struct State {
 impl LocalBudget {
     pub(crate) fn new(limit: WindowLimit, clock: &dyn Clock) -> Self {
         Self {
-            origin: clock.now(),
+            origin: clock.monotonic(),
             state: Mutex::new(State {
                 window: SlidingWindow::new(limit),
                 on_answer: Vec::new(),
@@ -111,7 +111,7 @@ impl LocalBudget {
     }
 
     fn at(&self, clock: &dyn Clock) -> Duration {
-        clock.now().duration_since(self.origin).unwrap_or(Duration::ZERO)
+        clock.monotonic().saturating_duration_since(self.origin)
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {

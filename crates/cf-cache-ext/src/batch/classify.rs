@@ -60,6 +60,8 @@ pub(crate) fn classify(error: &Error, oversize: &OversizeRule) -> Verdict {
         // Items are checked before they are chunked, so a refusal before sending is about
         // the target (a malformed zone or environment id), which every request shares.
         Error::InvalidRequest(refused) if !refused.field.starts_with("body") => Verdict::Fatal,
+        // The base URL answers with redirects: so will it for every request.
+        Error::Redirected(_) => Verdict::Fatal,
         _ => Verdict::Failed,
     }
 }

@@ -18,7 +18,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::Poll;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant};
 
 use cf_cache_client::Clock;
 use redis::aio::ConnectionManager;
@@ -91,7 +91,7 @@ pub struct Fleet {
     /// Set while Redis is unreachable, so the warning is given once per outage.
     warned: AtomicBool,
     /// Until when Redis is not tried again, and why.
-    down: Mutex<Option<(SystemTime, String)>>,
+    down: Mutex<Option<(Instant, String)>>,
     admit: redis::Script,
     answer: redis::Script,
     hold: redis::Script,
@@ -112,7 +112,7 @@ impl fmt::Debug for Fleet {
 struct News {
     unadmitted: u32,
     remaining: Option<(u32, Option<Duration>)>,
-    hold_until: Option<SystemTime>,
+    hold_until: Option<Instant>,
     quotas: Vec<(u32, Option<Duration>)>,
 }
 
@@ -174,7 +174,7 @@ impl Fleet {
     ) -> Result<(Slot, Duration), Down> {
         let down = self.down.lock().unwrap_or_else(PoisonError::into_inner).clone();
         if let Some((until, reason)) = down
-            && clock.now() < until
+            && clock.monotonic() < until
         {
             return Err(Down(reason));
         }
@@ -222,7 +222,7 @@ impl Fleet {
                 .arg(news.remaining.map_or(-1, |(r, _)| i64::from(r)))
                 .arg(micros(reset))
                 .arg(news.hold_until.map_or(0, |until| {
-                    micros(until.duration_since(clock.now()).unwrap_or(Duration::ZERO))
+                    micros(until.saturating_duration_since(clock.monotonic()))
                 }))
                 .arg(quota.unwrap_or(0))
                 .arg(interval)
@@ -233,7 +233,7 @@ impl Fleet {
                 Ok(answer) => answer,
                 Err(error) => {
                     let reason = error.to_string();
-                    let until = clock.now().checked_add(RECHECK);
+                    let until = clock.monotonic().checked_add(RECHECK);
                     *self.down.lock().unwrap_or_else(PoisonError::into_inner) =
                         until.map(|until| (until, reason.clone()));
                     return Err(Down(reason));
@@ -300,7 +300,7 @@ impl Fleet {
     /// Keeps what an answer said, for the next call to Redis.
     pub(crate) fn note(&self, clock: &dyn Clock, view: &ServerView, unadmitted: bool) {
         let mut news = self.lock_news();
-        if let Some(until) = view.hold.and_then(|hold| clock.now().checked_add(hold)) {
+        if let Some(until) = view.hold.and_then(|hold| clock.monotonic().checked_add(hold)) {
             news.hold_until = Some(news.hold_until.map_or(until, |h| h.max(until)));
         }
         if unadmitted {
@@ -318,7 +318,7 @@ impl Fleet {
         let news = std::mem::take(&mut *self.lock_news());
         // A hold that has not ended yet stays for the next call too (this one may fail).
         if let Some(until) = news.hold_until
-            && until > clock.now()
+            && until > clock.monotonic()
         {
             self.lock_news().hold_until = Some(until);
         }

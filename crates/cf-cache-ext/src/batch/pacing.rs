@@ -6,18 +6,18 @@
 //! theoretical time at which it would be full again, and a request of `cost` tokens is
 //! allowed once `cost` intervals past that time, less the burst, have been reached. Callers
 //! *reserve* and then sleep until their slot, so waiters are served in arrival order and
-//! none of them polls. Waiting happens on the injected [`Clock`], so tests simulate hours of
-//! pacing without sleeping.
+//! none of them polls. Time is the injected [`Clock`]'s monotonic time (a wall clock stepped
+//! forward would otherwise release a burst, stepped back stall the run), and waiting happens
+//! on it too, so tests simulate hours of pacing without sleeping.
 //!
 //! `governor` implements the same algorithm, but its async waiting sleeps on real timers
-//! (`futures-timer`), it has check-and-retry rather than reservations (concurrent waiters
-//! wake together and race for the token), and its clocks are monotonic instants while our
-//! injected [`Clock`] speaks `SystemTime`. The algorithm itself is a few lines; bridging all
-//! three would be more.
+//! (`futures-timer`) and it has check-and-retry rather than reservations (concurrent waiters
+//! wake together and race for the token). The algorithm itself is a few lines; bridging both
+//! would be more.
 
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant};
 
 use cf_cache_client::{Clock, ObservedResponse, ResponseObserver};
 
@@ -174,11 +174,8 @@ impl Pacer {
             None => (None, Duration::ZERO),
         };
         if let Some((bucket, tokens)) = self.plan_bucket(cost) {
-            let now = self.clock.now();
-            let wait = bucket
-                .reserve(tokens, now)
-                .duration_since(now)
-                .unwrap_or(Duration::ZERO);
+            let now = self.clock.monotonic();
+            let wait = bucket.reserve(tokens, now).saturating_duration_since(now);
             if !wait.is_zero() {
                 self.clock.sleep(wait).await;
                 waited += wait;
@@ -191,7 +188,7 @@ impl Pacer {
     /// now: the API has just said its own bucket is empty, so other requests (of the fleet,
     /// when there is one) should hold off too, not collect 429s.
     pub(crate) async fn hold_off(&self, cost: Cost, wait: Duration) {
-        if let Some(until) = self.clock.now().checked_add(wait)
+        if let Some(until) = self.clock.monotonic().checked_add(wait)
             && let Some((bucket, _)) = self.plan_bucket(cost)
         {
             bucket.hold_off(until);
@@ -245,7 +242,7 @@ struct Bucket {
     tolerance: Duration,
     /// Theoretical arrival time: when the bucket would be full again. `None` until first used
     /// (a full bucket).
-    tat: Mutex<Option<SystemTime>>,
+    tat: Mutex<Option<Instant>>,
 }
 
 impl Bucket {
@@ -260,7 +257,7 @@ impl Bucket {
     }
 
     /// Takes `tokens` now and returns when the request they pay for may go.
-    fn reserve(&self, tokens: u32, now: SystemTime) -> SystemTime {
+    fn reserve(&self, tokens: u32, now: Instant) -> Instant {
         let mut tat = self.tat.lock().unwrap_or_else(PoisonError::into_inner);
         let from = tat.map_or(now, |t| t.max(now));
         let next = later(from, self.interval.saturating_mul(tokens));
@@ -269,7 +266,7 @@ impl Bucket {
     }
 
     /// Makes the bucket empty until `until`: the next single token is available then.
-    fn hold_off(&self, until: SystemTime) {
+    fn hold_off(&self, until: Instant) {
         let mut tat = self.tat.lock().unwrap_or_else(PoisonError::into_inner);
         let empty_until = later(until, self.tolerance)
             .checked_sub(self.interval)
@@ -279,8 +276,8 @@ impl Bucket {
 }
 
 /// `at + by`. Intervals are at most a day and costs at most a chunk, so this overflows only
-/// for a clock set hundreds of billions of years ahead; then no wait beats a panic.
-fn later(at: SystemTime, by: Duration) -> SystemTime {
+/// for an instant hundreds of billions of years ahead; then no wait beats a panic.
+fn later(at: Instant, by: Duration) -> Instant {
     at.checked_add(by).unwrap_or(at)
 }
 
@@ -296,14 +293,14 @@ mod tests {
         }
     }
 
-    fn secs(t: SystemTime, origin: SystemTime) -> f64 {
-        t.duration_since(origin).map_or(-1.0, |d| d.as_secs_f64())
+    fn secs(t: Instant, origin: Instant) -> f64 {
+        t.checked_duration_since(origin).map_or(-1.0, |d| d.as_secs_f64())
     }
 
     #[test]
     fn a_full_bucket_lets_the_burst_through_then_one_per_interval() {
         let bucket = Bucket::new(Plan::Free.limits().bulk);
-        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let t0 = Instant::now();
         let slots: Vec<f64> = (0..28).map(|_| secs(bucket.reserve(1, t0), t0)).collect();
         assert!(slots[..25].iter().all(|&s| s == 0.0), "{slots:?}");
         assert_eq!(slots[25..], [12.0, 24.0, 36.0]);
@@ -312,7 +309,7 @@ mod tests {
     #[test]
     fn the_bucket_refills_while_idle_but_never_beyond_its_capacity() {
         let bucket = Bucket::new(limit(1, 1, 3));
-        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let t0 = Instant::now();
         for _ in 0..3 {
             assert_eq!(bucket.reserve(1, t0), t0);
         }
@@ -328,7 +325,7 @@ mod tests {
     #[test]
     fn costs_larger_than_one_token_wait_proportionally() {
         let bucket = Bucket::new(Plan::Free.limits().urls);
-        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let t0 = Instant::now();
         // 800 URLs of burst, then 100 URLs at 1.25 ms each.
         for _ in 0..8 {
             assert_eq!(bucket.reserve(100, t0), t0);
@@ -340,7 +337,7 @@ mod tests {
     #[test]
     fn hold_off_empties_the_bucket_until_the_wait_is_over() {
         let bucket = Bucket::new(limit(1, 1, 10));
-        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let t0 = Instant::now();
         bucket.hold_off(t0 + Duration::from_secs(7));
         assert_eq!(secs(bucket.reserve(1, t0), t0), 7.0);
         assert_eq!(secs(bucket.reserve(1, t0), t0), 8.0);

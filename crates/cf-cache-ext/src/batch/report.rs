@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cf_cache_client::{Error, InvalidRequest};
+use cf_cache_client::{Error, InvalidRequest, Printable};
 
 use super::pacing::PacerUnavailable;
 
@@ -62,7 +62,7 @@ impl fmt::Display for ItemFailure {
             ItemFailure::Request(e) => write!(f, "request failed: {e}"),
             ItemFailure::NotSent(e) => write!(f, "not sent after an earlier request failed: {e}"),
             ItemFailure::Unpaced(e) => write!(f, "not sent: {e}"),
-            ItemFailure::Rejected { message: Some(m) } => write!(f, "rejected by the API: {m}"),
+            ItemFailure::Rejected { message: Some(m) } => write!(f, "rejected by the API: {}", Printable(m)),
             ItemFailure::Rejected { message: None } => f.write_str("rejected by the API (no reason given)"),
             ItemFailure::NotReported => {
                 f.write_str("the API's answer listed it neither as succeeded nor as failed")

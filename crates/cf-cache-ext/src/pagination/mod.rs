@@ -26,8 +26,17 @@
 //!
 //! # Failures
 //!
-//! A page that cannot be fetched ends the stream with a [`PageError`] naming the page; the
-//! items of the pages before it have all been yielded, and nothing follows it. Each page is
+//! A page that cannot be fetched ends the stream with [`PageError::Fetch`] naming the page;
+//! the items of the pages before it have all been yielded, and nothing follows it.
+//!
+//! # A server that never says "last"
+//!
+//! Two guards end a listing that would otherwise run forever. A page identical, item for
+//! item, to the one before it (a server that ignores `page` and sends the same full page
+//! every time) ends the stream with [`PageError::Repeated`]; a list whose consecutive pages
+//! legitimately hold the same items (only possible with duplicates) is not something this
+//! API returns. And after [`Paginator::max_pages`] pages (10,000 by default) the stream ends
+//! with [`PageError::TooManyPages`] rather than request another. Each page is
 //! one call of the client, so it is retried as the client's
 //! [`RetryPolicy`](cf_cache_client::RetryPolicy) says; to page with another policy, page
 //! over `client.with_retry_policy(policy)`. A `per_page` outside `1..=100` or a start page
@@ -66,6 +75,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 
 use cf_cache_client::{InvalidRequest, Page};
+use serde::Serialize;
 
 pub use error::PageError;
 pub use ops::origin_cloud_regions;
@@ -74,6 +84,11 @@ pub use stream::{ItemStream, PageStream};
 /// The most items Cloudflare returns per page of a list, and the default page size here (the
 /// fewer the pages, the fewer the requests against the rate limit).
 pub const MAX_PER_PAGE: i64 = 100;
+
+/// The most pages one stream fetches by default: 10,000 (a million items at 100 per page,
+/// far past the largest list of this API), so a server that always says "more" cannot keep a
+/// listing going forever.
+pub const DEFAULT_MAX_PAGES: u64 = 10_000;
 
 /// Something that fetches one page of a list: `fetch(page, per_page)`.
 ///
@@ -115,6 +130,7 @@ where
         start_page: 1,
         per_page: MAX_PER_PAGE,
         read_ahead: false,
+        max_pages: DEFAULT_MAX_PAGES,
         items: PhantomData,
     }
 }
@@ -127,6 +143,7 @@ pub struct Paginator<T, F> {
     start_page: i64,
     per_page: i64,
     read_ahead: bool,
+    max_pages: u64,
     items: PhantomData<fn() -> T>,
 }
 
@@ -136,11 +153,12 @@ impl<T, F> std::fmt::Debug for Paginator<T, F> {
             .field("start_page", &self.start_page)
             .field("per_page", &self.per_page)
             .field("read_ahead", &self.read_ahead)
+            .field("max_pages", &self.max_pages)
             .finish_non_exhaustive()
     }
 }
 
-impl<T, F: FetchPage<T>> Paginator<T, F> {
+impl<T: Serialize, F: FetchPage<T>> Paginator<T, F> {
     /// Items per request, `1..=100` (default 100). Checked when the stream is made.
     pub fn per_page(mut self, per_page: i64) -> Self {
         self.per_page = per_page;
@@ -160,6 +178,15 @@ impl<T, F: FetchPage<T>> Paginator<T, F> {
         self
     }
 
+    /// The most pages the stream fetches (default [`DEFAULT_MAX_PAGES`]; at least 1). Once
+    /// that many pages have been read and the server still reports more, the stream ends with
+    /// [`PageError::TooManyPages`] instead of asking for another. Checked when the stream is
+    /// made.
+    pub fn max_pages(mut self, pages: u64) -> Self {
+        self.max_pages = pages;
+        self
+    }
+
     /// A stream of whole pages, after checking the paging parameters (nothing is sent when
     /// they are refused).
     pub fn pages(self) -> Result<PageStream<T, F>, InvalidRequest> {
@@ -169,6 +196,7 @@ impl<T, F: FetchPage<T>> Paginator<T, F> {
             self.start_page,
             self.per_page,
             self.read_ahead,
+            self.max_pages,
         ))
     }
 
@@ -186,6 +214,12 @@ impl<T, F: FetchPage<T>> Paginator<T, F> {
                     "must be between 1 and {MAX_PER_PAGE} (the API's maximum), got {}",
                     self.per_page
                 ),
+            });
+        }
+        if self.max_pages == 0 {
+            return Err(InvalidRequest {
+                field: "max_pages".into(),
+                reason: "must be at least 1".into(),
             });
         }
         if self.start_page < 1 {

@@ -1,10 +1,12 @@
 //! The streams a [`Paginator`](super::Paginator) turns into: the paging state machine.
 
+use std::hash::{DefaultHasher, Hasher};
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
 use cf_cache_client::Page;
 use futures::Stream;
+use serde::Serialize;
 
 use super::{FetchPage, PageError};
 
@@ -21,6 +23,13 @@ pub struct PageStream<T, F: FetchPage<T>> {
     in_flight: Option<(i64, Pin<Box<F::Future>>)>,
     /// A read-ahead page that arrived before the caller asked for it.
     arrived: Option<(i64, cf_cache_client::Result<Page<T>>)>,
+    /// Pages fetched so far, and the most allowed.
+    fetched: u64,
+    max_pages: u64,
+    /// A fingerprint of the last page's items, to notice a server that ignores `page`.
+    previous: Option<u64>,
+    /// The guard that stopped the stream, handed out once the pages before it are.
+    halted: Option<PageError>,
 }
 
 // No field is ever pinned in place (the in-flight future is boxed), so moving the stream is
@@ -35,12 +44,14 @@ impl<T, F: FetchPage<T>> std::fmt::Debug for PageStream<T, F> {
             .field("next", &self.next)
             .field("in_flight", &self.in_flight.as_ref().map(|(page, _)| page))
             .field("arrived", &self.arrived.as_ref().map(|(page, _)| page))
+            .field("fetched", &self.fetched)
+            .field("max_pages", &self.max_pages)
             .finish_non_exhaustive()
     }
 }
 
-impl<T, F: FetchPage<T>> PageStream<T, F> {
-    pub(super) fn new(fetch: F, start_page: i64, per_page: i64, read_ahead: bool) -> Self {
+impl<T: Serialize, F: FetchPage<T>> PageStream<T, F> {
+    pub(super) fn new(fetch: F, start_page: i64, per_page: i64, read_ahead: bool, max_pages: u64) -> Self {
         Self {
             fetch,
             per_page,
@@ -48,6 +59,10 @@ impl<T, F: FetchPage<T>> PageStream<T, F> {
             next: Some(start_page),
             in_flight: None,
             arrived: None,
+            fetched: 0,
+            max_pages,
+            previous: None,
+            halted: None,
         }
     }
 
@@ -76,7 +91,7 @@ impl<T, F: FetchPage<T>> PageStream<T, F> {
             }
             match self.next.take() {
                 Some(page) => self.request(page),
-                None => return Poll::Ready(None),
+                None => return Poll::Ready(self.halted.take().map(Err)),
             }
         }
     }
@@ -92,14 +107,29 @@ impl<T, F: FetchPage<T>> PageStream<T, F> {
         match result {
             Err(source) => {
                 self.next = None;
-                Err(PageError { page, source })
+                Err(PageError::Fetch { page, source })
             }
             Ok(body) => {
+                self.fetched += 1;
+                let print = fingerprint(&body.items);
+                if self.previous.replace(print) == Some(print) && !body.items.is_empty() {
+                    self.next = None;
+                    return Err(PageError::Repeated { page });
+                }
                 self.next = if is_last(page, self.per_page, &body) {
                     None
                 } else {
                     page.checked_add(1)
                 };
+                if let Some(next) = self.next
+                    && self.fetched >= self.max_pages
+                {
+                    self.next = None;
+                    self.halted = Some(PageError::TooManyPages {
+                        page: next,
+                        max_pages: self.max_pages,
+                    });
+                }
                 if self.read_ahead
                     && let Some(next) = self.next.take()
                 {
@@ -114,6 +144,30 @@ impl<T, F: FetchPage<T>> PageStream<T, F> {
     }
 }
 
+/// A 64-bit hash of `items` as they serialise: equal pages hash equal, and two different
+/// pages colliding is a 1 in 2^64 chance. Hashing what serde writes keeps the bound on `T` to
+/// what every model of the API already has; nothing is allocated.
+fn fingerprint<T: Serialize>(items: &[T]) -> u64 {
+    struct Sink(DefaultHasher);
+    impl std::io::Write for Sink {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.write(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut sink = Sink(DefaultHasher::new());
+    sink.0.write_usize(items.len());
+    for item in items {
+        // An item that cannot serialise adds nothing; the count still tells pages apart.
+        let _ = serde_json::to_writer(&mut sink, item);
+        sink.0.write_u8(0);
+    }
+    sink.0.finish()
+}
+
 /// Whether `body`, fetched as page `page`, is the last page of the list.
 fn is_last<T>(page: i64, per_page: i64, body: &Page<T>) -> bool {
     if body.items.is_empty() {
@@ -125,7 +179,7 @@ fn is_last<T>(page: i64, per_page: i64, body: &Page<T>) -> bool {
     }
 }
 
-impl<T, F: FetchPage<T>> Stream for PageStream<T, F> {
+impl<T: Serialize, F: FetchPage<T>> Stream for PageStream<T, F> {
     type Item = Result<Page<T>, PageError>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -153,7 +207,7 @@ impl<T, F: FetchPage<T>> std::fmt::Debug for ItemStream<T, F> {
     }
 }
 
-impl<T, F: FetchPage<T>> ItemStream<T, F> {
+impl<T: Serialize, F: FetchPage<T>> ItemStream<T, F> {
     pub(super) fn new(pages: PageStream<T, F>) -> Self {
         Self {
             pages,
@@ -162,7 +216,7 @@ impl<T, F: FetchPage<T>> ItemStream<T, F> {
     }
 }
 
-impl<T, F: FetchPage<T>> Stream for ItemStream<T, F> {
+impl<T: Serialize, F: FetchPage<T>> Stream for ItemStream<T, F> {
     type Item = Result<T, PageError>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -312,8 +366,65 @@ mod tests {
         let seen: Vec<Result<i64, PageError>> = block_on(stream.collect());
         assert_eq!(seen.len(), 11, "ten items of page 1, then the error");
         assert!(seen[..10].iter().all(|r| matches!(r, Ok(1))));
-        assert!(matches!(&seen[10], Err(PageError { page: 2, .. })));
+        assert!(matches!(&seen[10], Err(PageError::Fetch { page: 2, .. })));
         assert_eq!(*calls.borrow(), [1, 2]);
+    }
+
+    #[test]
+    fn a_list_that_never_ends_stops_at_the_default_max_pages() {
+        let calls = RefCell::new(0);
+        let stream = paginate(|page, _per_page| {
+            *calls.borrow_mut() += 1;
+            ready(Ok(Page {
+                items: vec![page],
+                result_info: None,
+            }))
+        })
+        .per_page(1)
+        .pages()
+        .expect("valid");
+        let pages: Vec<_> = block_on(stream.collect());
+        assert_eq!(pages.len(), 10_001, "10,000 pages, then the error");
+        assert!(matches!(
+            pages[10_000],
+            Err(PageError::TooManyPages {
+                page: 10_001,
+                max_pages: 10_000
+            })
+        ));
+        assert_eq!(*calls.borrow(), 10_000);
+    }
+
+    #[test]
+    fn read_ahead_never_requests_a_page_past_max_pages() {
+        let calls = RefCell::new(Vec::new());
+        let stream = paginate(list(1_000, true, &calls))
+            .max_pages(3)
+            .read_ahead(true)
+            .items()
+            .expect("valid");
+        let seen: Vec<_> = block_on(stream.collect());
+        assert_eq!(seen.len(), 301);
+        assert!(matches!(seen[300], Err(PageError::TooManyPages { page: 4, .. })));
+        assert_eq!(calls.borrow().len(), 3);
+    }
+
+    #[test]
+    fn a_page_equal_to_the_previous_one_ends_the_stream() {
+        let calls = RefCell::new(0);
+        let stream = paginate(|_page, per_page| {
+            *calls.borrow_mut() += 1;
+            ready(Ok(Page {
+                items: vec![7u8; per_page as usize],
+                result_info: None,
+            }))
+        })
+        .items()
+        .expect("valid");
+        let seen: Vec<_> = block_on(stream.collect());
+        assert_eq!(seen.len(), 101);
+        assert!(matches!(seen[100], Err(PageError::Repeated { page: 2 })));
+        assert_eq!(*calls.borrow(), 2);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use cf_cache_client::types::ReserveClearStatus;
-use cf_cache_client::{Error, InvalidRequest};
+use cf_cache_client::{Error, InvalidRequest, Printable};
 
 /// Why [`ReserveClearWaiter`](super::ReserveClearWaiter) did not return a completed clear.
 #[derive(Debug, thiserror::Error)]
@@ -60,7 +60,7 @@ pub enum ReserveClearError {
     /// side; wait again (`wait`) to follow it.
     #[error(
         "the Cache Reserve Clear was still {} when the {:?} deadline passed (after {polls} polls)",
-        .last_status.state, .deadline
+        Printable(.last_status.state.as_str()), .deadline
     )]
     DeadlineExceeded {
         /// The deadline that passed.

@@ -36,7 +36,11 @@
 //! deadline that passes ends the wait with [`ReserveClearError::DeadlineExceeded`] and the
 //! last status (the last poll falls on the deadline itself); the clear goes on regardless.
 //! All waiting is on the client's [`Clock`] (or the one given to
-//! [`ReserveClearWaiter::clock`]), so a test clock simulates a day in microseconds.
+//! [`ReserveClearWaiter::clock`]), so a test clock simulates a day in microseconds. The
+//! deadline is measured on the clock's monotonic time, so a wall clock stepped back cannot
+//! keep the waiter polling past it, nor one stepped forward end it early. Every wait is at
+//! least the minimum delay, so whatever the server answers, a wait makes at most one poll per
+//! minimum delay of the deadline (and one more on the deadline itself).
 //!
 //! # Failed polls
 //!

@@ -1,7 +1,7 @@
 //! One wait, from the first status read to the completed clear (or the error ending it).
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant};
 
 use cf_cache_client::types::{CacheReserveUpdate, ReserveClearState, ReserveClearStatus, ToggleValue};
 use cf_cache_client::{Client, Clock, Error};
@@ -33,13 +33,15 @@ pub(super) struct Settings {
 
 pub(super) struct Run {
     settings: Settings,
-    began: SystemTime,
+    /// On the clock's monotonic time: a wall clock stepped back cannot stretch the deadline,
+    /// nor one stepped forward cut it short.
+    began: Instant,
     polls: u32,
 }
 
 impl Run {
     pub(super) fn new(settings: Settings) -> Self {
-        let began = settings.clock.now();
+        let began = settings.clock.monotonic();
         Self {
             settings,
             began,
@@ -206,12 +208,10 @@ impl Run {
     }
 
     fn elapsed(&self) -> Duration {
-        // A clock stepped backwards counts as no time passed rather than as an error.
         self.settings
             .clock
-            .now()
-            .duration_since(self.began)
-            .unwrap_or_default()
+            .monotonic()
+            .saturating_duration_since(self.began)
     }
 
     fn emit(&mut self, event: ProgressEvent<'_>) {
