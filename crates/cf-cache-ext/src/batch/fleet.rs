@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use cf_cache_client::Clock;
+use cf_cache_client::{Clock, Printable};
 use redis::aio::ConnectionManager;
 
 use super::pacing::{Cost, PacerUnavailable};
@@ -268,7 +268,7 @@ impl Fleet {
             FleetUnavailable::PaceAlone => {
                 if !self.warned.swap(true, Ordering::Relaxed) {
                     tracing::warn!(
-                        error = %reason,
+                        error = %Printable(&reason),
                         "the fleet's Redis is unreachable; pacing on this process's own limits until it answers"
                     );
                 }
@@ -293,7 +293,10 @@ impl Fleet {
             .invoke_async(&mut redis)
             .await;
         if let Err(error) = held {
-            tracing::debug!(error = %error, "could not tell the fleet's Redis to hold off");
+            tracing::debug!(
+                error = %Printable(&error.to_string()),
+                "could not tell the fleet's Redis to hold off"
+            );
         }
     }
 
@@ -360,7 +363,10 @@ impl Slot {
             .invoke_async(&mut redis)
             .await;
         if let Err(error) = dated {
-            tracing::debug!(error = %error, "could not date a slot in the fleet's window; its lease will");
+            tracing::debug!(
+                error = %Printable(&error.to_string()),
+                "could not date a slot in the fleet's window; its lease will"
+            );
         }
     }
 }

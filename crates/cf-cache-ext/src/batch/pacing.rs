@@ -19,7 +19,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use cf_cache_client::{Clock, ObservedResponse, ResponseObserver};
+use cf_cache_client::{Clock, ObservedResponse, Printable, ResponseObserver};
 
 use super::budget::{self, LocalBudget};
 #[cfg(feature = "redis")]
@@ -62,7 +62,7 @@ pub struct Pacer {
 /// A pacer set to share its budget through Redis could not reach it, and was told to fail
 /// rather than pace on its own; the items it would have paced were not sent.
 #[derive(Debug, thiserror::Error)]
-#[error("the shared request budget is unreachable: {source}")]
+#[error("the shared request budget is unreachable: {}", Printable(&.source.to_string()))]
 pub struct PacerUnavailable {
     #[source]
     pub(crate) source: Box<dyn std::error::Error + Send + Sync>,
