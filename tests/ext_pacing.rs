@@ -88,10 +88,14 @@ async fn a_share_outside_1_to_100_percent_is_refused_before_any_request() {
 #[tokio::test]
 async fn what_the_server_says_is_left_holds_the_run_until_its_reset() {
     // Other clients of the token spent most of the budget: the first answer says 3 requests
-    // are left for the next 60 s. Three more go; the fifth waits for the reset.
-    let (server, log) = scripted_server(|n, _| match n {
-        0 => Reply::purge_accepted().header("ratelimit", "\"default\";r=3;t=60".into()),
-        _ => Reply::purge_accepted(),
+    // are left until the count grows in 60 s. Three more go; the fifth waits, then asks, and
+    // its answer says the window has room again.
+    let (server, log) = scripted_server(|n, _| {
+        let remaining = match n {
+            0..=3 => 3 - n,
+            _ => 1_000,
+        };
+        Reply::purge_accepted().header("ratelimit", format!("\"default\";r={remaining};t=60"))
     })
     .await;
     let clock = TestClock::new();

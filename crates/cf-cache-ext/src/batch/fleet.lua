@@ -3,7 +3,8 @@
 -- Redis's own clock. Times are microseconds since the epoch, formatted with '%.0f' because
 -- Lua numbers are doubles and their default text form loses digits.
 --
--- KEYS: 1 window (ZSET of slots: member -> date), 2 hold-off, 3 the server's "left" count,
+-- KEYS: 1 window (ZSET of slots: member -> date), 2 hold-off, 3 the server's last word (a hash:
+--       `left`, `grow` when its count grows, `asking`; kept for one window),
 --       4 the plan bucket's theoretical arrival time (absent for requests outside a bucket)
 -- ARGV: 1 budget (0: no window), 2 window, 3 lease, 4 member, 5 margin,
 --       6 retries the client made unpaced, 7 server's remaining (-1: none), 8 its reset,
@@ -32,7 +33,9 @@ if remaining >= 0 then
   -- Slots in flight may have reached the server after the answer that carried the count.
   local in_flight = redis.call('ZCOUNT', KEYS[1], '(' .. fmt(now + margin), '+inf')
   local left = math.max(remaining - in_flight, 0)
-  redis.call('SET', KEYS[3], left, 'PX', math.max(1, math.ceil(tonumber(ARGV[8]) / 1000)))
+  redis.call('DEL', KEYS[3])
+  redis.call('HSET', KEYS[3], 'left', left, 'grow', fmt(now + tonumber(ARGV[8])), 'asking', 0)
+  redis.call('PEXPIRE', KEYS[3], math.max(1, math.ceil(window / 1000)))
 end
 local hold = math.ceil(tonumber(ARGV[9]) / 1000)
 if hold > 0 and redis.call('PTTL', KEYS[2]) < hold then
@@ -47,10 +50,17 @@ local held = redis.call('PTTL', KEYS[2])
 if held > 0 then at = math.max(at, now + held * 1000) end
 
 if budget > 0 then
-  local left = tonumber(redis.call('GET', KEYS[3]) or '-1')
+  -- As `Cap` in window.rs: what is left goes; at `grow` one request asks, the others wait
+  -- for its answer (or for the word to expire).
+  local word = redis.call('HMGET', KEYS[3], 'left', 'grow', 'asking')
+  local left = tonumber(word[1] or '-1')
   if left == 0 then
-    local ttl = redis.call('PTTL', KEYS[3])
-    if ttl > 0 then at = math.max(at, now + ttl * 1000) end
+    local grow = tonumber(word[2])
+    if word[3] == '1' then
+      local ttl = redis.call('PTTL', KEYS[3])
+      return {0, math.max(grow - now, 0) + math.max(math.min(poll, ttl * 1000), 1)}
+    end
+    at = math.max(at, grow)
   end
   redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. fmt(now - window))
   local count = redis.call('ZCARD', KEYS[1])
@@ -65,7 +75,8 @@ if budget > 0 then
   -- In flight (undated) from now: dated when its answer is in, or at the lease's end.
   redis.call('ZADD', KEYS[1], fmt(at + lease), member)
   redis.call('PEXPIRE', KEYS[1], math.ceil((at - now + window + lease + margin) / 1000) + 1000)
-  if left > 0 then redis.call('DECR', KEYS[3]) end
+  if left > 0 then redis.call('HINCRBY', KEYS[3], 'left', -1) end
+  if left == 0 then redis.call('HSET', KEYS[3], 'asking', 1) end
 end
 
 if KEYS[4] then

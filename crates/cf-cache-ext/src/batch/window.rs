@@ -58,11 +58,17 @@ pub(crate) struct SlidingWindow {
     cap: Option<Cap>,
 }
 
-/// What the server last said is left: at most `left` more admissions before `until`.
+/// What the server last said is left: `left` more admissions, until its count grows at
+/// `until`. By how much it grows the server does not say (Cloudflare's `t` may mean the time
+/// until the whole window resets, or until its oldest request leaves it), so from then on one
+/// request goes to ask and the others wait for its answer. Once a whole window has passed
+/// since the word (`expires`), everything the server had counted has left its window.
 #[derive(Debug, Clone, Copy)]
 struct Cap {
     until: Duration,
     left: u32,
+    expires: Duration,
+    asking: bool,
 }
 
 impl SlidingWindow {
@@ -92,27 +98,35 @@ impl SlidingWindow {
         if now < self.hold_until {
             return Err(Blocked::Until(self.hold_until));
         }
-        if let Some(cap) = self.cap {
-            if now >= cap.until {
-                self.cap = None;
-            } else if cap.left == 0 {
-                return Err(Blocked::Until(cap.until));
-            }
-        }
         let counted = self.counted();
-        if counted < self.budget {
-            self.in_flight += 1;
-            if let Some(cap) = &mut self.cap {
+        if counted >= self.budget {
+            // The window frees a slot when enough answered ones expire; in-flight ones cannot.
+            let must_expire = (counted - self.budget) as usize;
+            return match self.answered.get(must_expire) {
+                Some(&date) => Err(Blocked::Until(self.expiry(date))),
+                None => Err(Blocked::OnAnswer),
+            };
+        }
+        if self.cap.is_some_and(|cap| now >= cap.expires) {
+            self.cap = None;
+        }
+        if let Some(cap) = &mut self.cap {
+            if cap.left > 0 {
                 cap.left -= 1;
+            } else if now < cap.until {
+                return Err(Blocked::Until(cap.until));
+            } else if cap.asking {
+                return Err(if self.in_flight > 0 {
+                    Blocked::OnAnswer
+                } else {
+                    Blocked::Until(cap.expires)
+                });
+            } else {
+                cap.asking = true;
             }
-            return Ok(());
         }
-        // The window frees a slot when enough answered ones expire; in-flight ones cannot.
-        let must_expire = (counted - self.budget) as usize;
-        match self.answered.get(must_expire) {
-            Some(&date) => Err(Blocked::Until(self.expiry(date))),
-            None => Err(Blocked::OnAnswer),
-        }
+        self.in_flight += 1;
+        Ok(())
     }
 
     /// The answer to an admitted request came back at `now`: its slot is dated.
@@ -141,6 +155,8 @@ impl SlidingWindow {
         self.cap = Some(Cap {
             until: now.saturating_add(reset),
             left: remaining.saturating_sub(others),
+            expires: now.saturating_add(self.limit.window()),
+            asking: false,
         });
     }
 
@@ -246,7 +262,26 @@ mod tests {
             assert_eq!(w.try_admit(s(1)), Ok(()));
         }
         assert_eq!(w.try_admit(s(1)), Err(Blocked::Until(s(31))));
+        // At the reset one request goes to ask; the others wait for its answer.
         assert_eq!(w.try_admit(s(31)), Ok(()));
+        assert_eq!(w.try_admit(s(31)), Err(Blocked::OnAnswer));
+        w.server_remaining(s(32), 100, s(30));
+        assert_eq!(w.try_admit(s(32)), Ok(()));
+    }
+
+    #[test]
+    fn a_server_that_stops_telling_is_believed_for_one_window_after_its_last_word() {
+        let mut w = SlidingWindow::new(limit(1_200, 5 * MIN));
+        w.try_admit(s(0)).unwrap_or_else(|b| panic!("{b:?}"));
+        w.server_remaining(s(1), 0, s(10));
+        w.answered(s(1));
+        assert_eq!(w.try_admit(s(1)), Err(Blocked::Until(s(11))));
+        assert_eq!(w.try_admit(s(11)), Ok(()));
+        w.answered(s(12));
+        // The asking request's answer said nothing: wait until the word is a window old.
+        assert_eq!(w.try_admit(s(12)), Err(Blocked::Until(s(301))));
+        assert_eq!(w.try_admit(s(301)), Ok(()));
+        assert_eq!(w.try_admit(s(301)), Ok(()));
     }
 
     #[test]
