@@ -342,21 +342,6 @@ async fn url_purges_are_paced_in_urls_per_second() {
 }
 
 #[tokio::test]
-async fn the_default_pacer_also_keeps_under_the_api_wide_request_limit() {
-    // Enterprise allows 500 tag purges at once, but the account may make only 1,200 calls per
-    // 5 minutes: 10 chunks go 250 ms apart.
-    let (server, _log) = scripted_server(|_, _| Reply::purge_accepted()).await;
-    let clock = TestClock::new();
-    let batcher = build(
-        PurgeBatcher::builder(client_with_clock(&server, clock.clone()), zone()).plan(Plan::Enterprise),
-    );
-    let report = batcher.run(tags(1_000)).await;
-
-    assert!(report.is_complete());
-    assert_eq!(clock.sleeps(), vec![Duration::from_millis(250); 9]);
-}
-
-#[tokio::test]
 async fn a_rate_limited_chunk_waits_as_told_and_is_resent() {
     let (server, log) = scripted_server(|n, _| match n {
         0 => Reply::rate_limited(Some(7)),

@@ -197,16 +197,22 @@ async fn deletes_send_lists_of_addresses_and_merge_the_answers() {
 }
 
 #[tokio::test]
-async fn region_batches_are_paced_under_the_api_wide_limit_by_default() {
-    let (server, _log) =
+async fn region_batches_count_against_the_api_wide_budget_by_default() {
+    // 1% of the budget is 12 requests in any 5 minutes: 12 go at once, the other 3 once the
+    // first slots leave the window (5 minutes after their answers, plus the 1 s margin).
+    let (server, log) =
         scripted_server(|_, exchange| answer(&sent_ips(exchange), |_| false, |_| false)).await;
     let clock = TestClock::new();
-    let batcher =
-        build(RegionBatcher::builder(client_with_clock(&server, clock.clone()), ZONE).chunk_size(10));
-    let report = batcher.upsert((0..50).map(|i| mapping(v4(i)))).await;
+    let batcher = build(
+        RegionBatcher::builder(client_with_clock(&server, clock.clone()), ZONE)
+            .chunk_size(10)
+            .request_budget_percent(1),
+    );
+    let report = batcher.upsert((0..150).map(|i| mapping(v4(i)))).await;
 
     assert!(report.is_complete());
-    assert_eq!(clock.sleeps(), vec![Duration::from_millis(250); 4]);
+    assert_eq!(log.exchanges().len(), 15);
+    assert_eq!(clock.sleeps(), [Duration::from_nanos(301_000_000_001)]);
 }
 
 #[tokio::test]

@@ -1,10 +1,13 @@
 //! Shared helpers for the end-to-end tests: a loopback mock server and a client pointed at it,
-//! and (in [`prism`]) the Prism mock server the spec conformance test runs against.
+//! and (in [`prism`]) the Prism mock server the spec conformance test runs against, and (in
+//! `redis`, with the `redis` feature) the Redis server of the fleet tests.
 
 use cf_cache_client::{Client, Clock};
 use wiremock::MockServer;
 
 pub mod prism;
+#[cfg(feature = "redis")]
+pub mod redis;
 
 /// The API token every test client sends.
 pub const TOKEN: &str = "test-token-0123456789";

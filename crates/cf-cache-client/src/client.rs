@@ -77,6 +77,17 @@ impl Client {
         }
     }
 
+    /// A client that shares this one's connections, credentials, clock and policies, and
+    /// shows every answer it gets (each attempt's status and headers) to `observer`, for
+    /// following the server's rate-limit headers on successes too.
+    pub fn with_response_observer(&self, observer: Arc<dyn crate::ResponseObserver>) -> Client {
+        use progenitor_client::ClientInfo;
+        let runtime = self.raw.inner().with_observer(observer);
+        Client {
+            raw: raw::Client::new_with_client(self.raw.baseurl(), self.raw.client().clone(), runtime),
+        }
+    }
+
     /// Whether this client checks request bodies before sending them (see
     /// [`with_body_checks`](Self::with_body_checks)).
     pub fn body_checks(&self) -> bool {

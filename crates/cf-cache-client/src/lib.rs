@@ -38,6 +38,7 @@ mod error;
 // prettyplease owns the layout of generated code; rustfmt would fight it on every regen.
 #[rustfmt::skip]
 mod generated;
+mod observe;
 mod retry;
 mod runtime;
 pub mod validate;
@@ -50,6 +51,7 @@ pub use error::{
     ApiError, ApiMessage, ApiMessageSource, DecodeError, Error, InvalidRequest, Printable, RateLimited,
     Redirected, ResponseTooLarge, Result, Timeout, TimeoutKind, TransportError,
 };
+pub use observe::{ObservedResponse, ResponseObserver};
 pub use retry::RetryPolicy;
 
 // The README is what crates.io shows: its examples are compiled (and run) as doctests.

@@ -8,6 +8,7 @@ use tracing::Instrument;
 use crate::error::{ResponseTooLarge, Timeout, TimeoutKind};
 use crate::generated::operations::route;
 use crate::generated::raw;
+use crate::observe::ObservedResponse;
 use crate::retry::{Outcome, Verdict};
 use crate::runtime::attempt::{Failed, attempt};
 use crate::runtime::decode::{Abandoned, RETRY_AFTER_MS};
@@ -83,6 +84,14 @@ impl ClientHooks<Runtime> for raw::Client {
                 && !span.is_disabled()
             {
                 record(&span, response);
+            }
+            if let (Ok(response), Some(observer)) = (&outcome, runtime.observer()) {
+                let status = response.status().as_u16();
+                observer.observe(&ObservedResponse::new(
+                    status,
+                    retries_done + 1,
+                    response.headers(),
+                ));
             }
             // The clock is read only where a wait may be computed: a success is final.
             let verdict = match &outcome {

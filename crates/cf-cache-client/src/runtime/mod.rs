@@ -16,6 +16,7 @@ use std::sync::Arc;
 use reqwest::header::{HeaderName, HeaderValue};
 
 use crate::clock::Clock;
+use crate::observe::ResponseObserver;
 use crate::retry::RetryPolicy;
 
 /// What every request of one client carries. Cloning is cheap (one `Arc` and a small copy).
@@ -25,6 +26,8 @@ pub(crate) struct Runtime {
     retry: RetryPolicy,
     /// Whether request bodies are checked against the spec's rules before sending.
     check_bodies: bool,
+    /// Shown every answer, when set.
+    observer: Option<Arc<dyn ResponseObserver>>,
 }
 
 /// Configuration fixed when the client is built.
@@ -43,6 +46,7 @@ impl Runtime {
             shared: Arc::new(shared),
             retry,
             check_bodies: true,
+            observer: None,
         }
     }
 
@@ -66,6 +70,18 @@ impl Runtime {
         }
     }
 
+    pub(crate) fn observer(&self) -> Option<&dyn ResponseObserver> {
+        self.observer.as_deref()
+    }
+
+    /// The same runtime, showing every answer to `observer`.
+    pub(crate) fn with_observer(&self, observer: Arc<dyn ResponseObserver>) -> Self {
+        Self {
+            observer: Some(observer),
+            ..self.clone()
+        }
+    }
+
     /// The same runtime, checking request bodies or not.
     pub(crate) fn with_body_checks(&self, check_bodies: bool) -> Self {
         Self {
@@ -82,6 +98,7 @@ impl fmt::Debug for Runtime {
             .field("auth_headers", &names)
             .field("retry", &self.retry)
             .field("check_bodies", &self.check_bodies)
+            .field("observer", &self.observer)
             .field("clock", &self.shared.clock)
             .finish_non_exhaustive()
     }

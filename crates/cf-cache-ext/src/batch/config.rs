@@ -1,5 +1,6 @@
 //! Settings every batcher shares, and the error for settings that cannot work.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use cf_cache_client::Client;
@@ -7,6 +8,7 @@ use cf_cache_client::Client;
 use super::classify::OversizeRule;
 use super::engine::Settings;
 use super::pacing::Pacer;
+use super::plan::{API_REQUEST_LIMIT, WindowLimit};
 
 /// A batcher setting that cannot work; reported by `build()`, before any request.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -53,6 +55,8 @@ pub(crate) struct Common {
     pub max_rate_limit_wait: Duration,
     pub too_many_items_codes: Vec<i64>,
     pub pacing: Pacing,
+    /// The percentage of the API-wide request budget a default pacer may use.
+    pub request_budget_percent: u8,
 }
 
 impl Default for Common {
@@ -65,22 +69,32 @@ impl Default for Common {
             max_rate_limit_wait: Duration::from_secs(600),
             too_many_items_codes: Vec::new(),
             pacing: Pacing::Default,
+            request_budget_percent: 100,
         }
     }
 }
 
 impl Common {
-    /// The run settings, with `default_pacer` used when pacing was left at its default.
+    /// The run settings, with `default_pacer` used (with the request budget's share) when
+    /// pacing was left at its default.
     pub(crate) fn settings(
         &self,
         client: &Client,
-        default_pacer: impl FnOnce() -> Pacer,
+        default_pacer: impl FnOnce(WindowLimit) -> Pacer,
     ) -> Result<Settings, BatchConfigError> {
         if self.concurrency == 0 {
             return Err(BatchConfigError::ZeroConcurrency);
         }
+        let budget =
+            API_REQUEST_LIMIT
+                .share(self.request_budget_percent)
+                .ok_or(BatchConfigError::OutOfRange {
+                    what: "request_budget_percent",
+                    requested: usize::from(self.request_budget_percent),
+                    max: 100,
+                })?;
         let pacer = match &self.pacing {
-            Pacing::Default => Some(default_pacer()),
+            Pacing::Default => Some(default_pacer(budget)),
             Pacing::Off => None,
             Pacing::Shared(pacer) => Some(pacer.clone()),
         };
@@ -94,6 +108,14 @@ impl Common {
             pacer,
             clock: client.clock(),
         })
+    }
+}
+
+/// `client`, showing its answers to `pacer` so the server's rate-limit headers correct it.
+pub(crate) fn observed_by(client: Client, pacer: Option<&Pacer>) -> Client {
+    match pacer {
+        Some(pacer) => client.with_response_observer(Arc::new(pacer.clone())),
+        None => client,
     }
 }
 
@@ -138,6 +160,14 @@ macro_rules! common_setters {
             } else {
                 $crate::batch::config::Pacing::Off
             };
+            self
+        }
+
+        /// The percentage of Cloudflare's API-wide budget (1,200 requests in any 5 minutes
+        /// per token) the batcher's own pacer may use (default 100), when other tools use the
+        /// same token; from 1 to 100. A pacer given with [`pacer`](Self::pacer) keeps its own.
+        pub fn request_budget_percent(mut self, percent: u8) -> Self {
+            self.common.request_budget_percent = percent;
             self
         }
 

@@ -184,20 +184,34 @@ async fn process<O: Operation, F: FnMut(Outcome<ItemOf<O>>)>(
             fail_all(outlet, chunk, &ItemFailure::NotSent(cause));
             continue;
         }
+        let mut admission = None;
         if let Some(pacer) = &settings.pacer {
-            let waited = pacer.acquire(op.cost(&chunk)).await;
-            if !waited.is_zero() {
+            let admitted = match pacer.acquire(op.cost(&chunk)).await {
+                Ok(admitted) => admitted,
+                Err(unavailable) => {
+                    fail_all(outlet, chunk, &ItemFailure::Unpaced(Arc::new(unavailable)));
+                    continue;
+                }
+            };
+            if !admitted.waited.is_zero() {
                 counts.pacing_waits += 1;
-                counts.pacing_wait += waited;
+                counts.pacing_wait += admitted.waited;
             }
             // The run may have been stopped while this chunk waited for its turn.
             if let Some(cause) = stop.cause() {
+                admitted.answered().await;
                 fail_all(outlet, chunk, &ItemFailure::NotSent(cause));
                 continue;
             }
+            admission = Some(admitted);
         }
         counts.requests += 1;
-        let error = match op.send(&chunk).await {
+        let sent = op.send(&chunk).await;
+        // The answer is in: the request's slot in the budget is dated from now.
+        if let Some(admitted) = admission {
+            admitted.answered().await;
+        }
+        let error = match sent {
             Ok(answer) => {
                 let mut out = lock(outlet);
                 op.settle(chunk, answer, &mut |outcome| out.deliver(outcome));
@@ -223,7 +237,7 @@ async fn process<O: Operation, F: FnMut(Outcome<ItemOf<O>>)>(
                     continue;
                 }
                 if let Some(pacer) = &settings.pacer {
-                    pacer.hold_off(op.cost(&chunk), wait);
+                    pacer.hold_off(op.cost(&chunk), wait).await;
                 }
                 settings.clock.sleep(wait).await;
                 counts.rate_limit_wait += wait;

@@ -12,10 +12,13 @@
 //! succeeded or failed with an [`ItemFailure`], and failed items are in input form so they
 //! can be run again.
 
+mod budget;
 mod chunker;
 mod classify;
 mod config;
 mod engine;
+#[cfg(feature = "redis")]
+mod fleet;
 mod pacing;
 mod plan;
 mod purge;
@@ -23,10 +26,14 @@ mod purge_batcher;
 mod region_batcher;
 mod regions;
 mod report;
+mod server_view;
+mod window;
 
 pub use config::BatchConfigError;
-pub use pacing::Pacer;
-pub use plan::{API_REQUEST_LIMIT, BucketLimit, Plan, PlanLimits, Rate};
+#[cfg(feature = "redis")]
+pub use fleet::{Fleet, FleetUnavailable};
+pub use pacing::{Pacer, PacerUnavailable};
+pub use plan::{API_REQUEST_LIMIT, BucketLimit, Plan, PlanLimits, Rate, WindowLimit};
 pub use purge::{PurgeItem, PurgeTarget};
 pub use purge_batcher::{PurgeBatcher, PurgeBatcherBuilder};
 pub use region_batcher::{RegionBatcher, RegionBatcherBuilder};

@@ -1,5 +1,6 @@
 //! Client-side token buckets, so a batch stays under Cloudflare's limits instead of finding
-//! them through 429s.
+//! them through 429s: the plan's purge buckets here, the API-wide budget in [`budget`]
+//! (a sliding window; shared through Redis by [`fleet`] when set up).
 //!
 //! Each bucket is a GCRA (the "virtual scheduling" form of a token bucket): it keeps the
 //! theoretical time at which it would be full again, and a request of `cost` tokens is
@@ -18,9 +19,13 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use cf_cache_client::Clock;
+use cf_cache_client::{Clock, ObservedResponse, Printable, ResponseObserver};
 
-use super::plan::{BucketLimit, PlanLimits};
+use super::budget::{self, LocalBudget};
+#[cfg(feature = "redis")]
+use super::fleet::{self, Fleet};
+use super::plan::{BucketLimit, PlanLimits, WindowLimit};
+use super::server_view::ServerView;
 
 /// What one request draws from the buckets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,27 +38,72 @@ pub(crate) enum Cost {
     Urls(u32),
 }
 
-/// Paces requests on token buckets: the plan's purge buckets and the API-wide request limit.
+/// Paces requests on token buckets: the plan's purge buckets and the API-wide request
+/// budget (a sliding window).
 ///
 /// Clones share the buckets, which is how several batchers (a purge and an invalidate run,
 /// say, or runs on zones of the same account, which share Cloudflare's buckets) stay under
-/// one limit together.
+/// one limit together. Processes share them through Redis (feature `redis`,
+/// `Pacer::with_fleet`).
+///
+/// A pacer is also a [`ResponseObserver`]: the batchers show it every answer their client
+/// gets, so the server's `Ratelimit` headers (requests made by other clients of the token)
+/// and `retry-after` correct its count.
 #[derive(Clone)]
 pub struct Pacer {
     clock: Arc<dyn Clock>,
     bulk: Option<Arc<Bucket>>,
     urls: Option<Arc<Bucket>>,
-    requests: Option<Arc<Bucket>>,
+    requests: Option<Arc<LocalBudget>>,
+    #[cfg(feature = "redis")]
+    fleet: Option<Arc<Fleet>>,
+}
+
+/// A pacer set to share its budget through Redis could not reach it, and was told to fail
+/// rather than pace on its own; the items it would have paced were not sent.
+#[derive(Debug, thiserror::Error)]
+#[error("the shared request budget is unreachable: {}", Printable(&.source.to_string()))]
+pub struct PacerUnavailable {
+    #[source]
+    pub(crate) source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+/// A request's admission: how long it waited, and the slot it holds in the request budget
+/// until its answer is in.
+pub(crate) struct Admission {
+    pub waited: Duration,
+    slot: Option<Slot>,
+}
+
+enum Slot {
+    Local(budget::Slot),
+    #[cfg(feature = "redis")]
+    Fleet(fleet::Slot),
+}
+
+impl Admission {
+    /// The request's answer is in (or it failed): its slot is dated now.
+    pub(crate) async fn answered(self) {
+        match self.slot {
+            #[cfg(feature = "redis")]
+            Some(Slot::Fleet(slot)) => slot.answered().await,
+            Some(Slot::Local(slot)) => drop(slot),
+            None => {}
+        }
+    }
 }
 
 impl fmt::Debug for Pacer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Pacer")
+        let mut pacer = f.debug_struct("Pacer");
+        pacer
             .field("bulk", &self.bulk.as_ref().map(|b| b.limit))
             .field("urls", &self.urls.as_ref().map(|b| b.limit))
-            .field("requests", &self.requests.as_ref().map(|b| b.limit))
-            .field("clock", &self.clock)
-            .finish()
+            .field("requests", &self.requests.as_ref().map(|b| b.limit()))
+            .field("clock", &self.clock);
+        #[cfg(feature = "redis")]
+        pacer.field("fleet", &self.fleet);
+        pacer.finish()
     }
 }
 
@@ -66,6 +116,8 @@ impl Pacer {
             bulk: None,
             urls: None,
             requests: None,
+            #[cfg(feature = "redis")]
+            fleet: None,
         }
     }
 
@@ -76,49 +128,107 @@ impl Pacer {
         self
     }
 
-    /// Adds a bucket every request draws one token from (replacing any set before), starting
-    /// full; usually [`API_REQUEST_LIMIT`](super::API_REQUEST_LIMIT).
-    pub fn with_request_limit(mut self, limit: BucketLimit) -> Self {
-        self.requests = Some(Arc::new(Bucket::new(limit)));
+    /// Adds the budget every request counts against (replacing any set before), with the
+    /// whole of it available: at most `limit.requests()` in any window of `limit.window()`. Usually
+    /// [`API_REQUEST_LIMIT`](super::API_REQUEST_LIMIT), or a
+    /// [`share`](WindowLimit::share) of it when other tools use the same token.
+    pub fn with_request_limit(mut self, limit: WindowLimit) -> Self {
+        self.requests = Some(Arc::new(LocalBudget::new(limit, &*self.clock)));
         self
     }
 
-    /// Waits until a request costing `cost` may go; returns how long it waited.
-    pub(crate) async fn acquire(&self, cost: Cost) -> Duration {
-        let now = self.clock.monotonic();
-        // Every bucket the request draws on is charged now; the request waits for the
-        // slowest. Charging the others early only makes them slightly conservative.
-        let ready_at = self
-            .buckets(cost)
-            .map(|(bucket, tokens)| bucket.reserve(tokens, now))
-            .max()
-            .unwrap_or(now);
-        let wait = ready_at.saturating_duration_since(now);
-        if !wait.is_zero() {
-            self.clock.sleep(wait).await;
-        }
-        wait
+    /// Shares the request budget and the plan's buckets with every process that paces on
+    /// `fleet` (the same Redis and account): the limits set on this pacer then apply to all
+    /// of them together.
+    #[cfg(feature = "redis")]
+    pub fn with_fleet(mut self, fleet: Fleet) -> Self {
+        self.fleet = Some(Arc::new(fleet));
+        self
     }
 
-    /// Empties every bucket `cost` draws on until `wait` from now: the API has just said its
-    /// own bucket is empty, so other requests should hold off too, not collect 429s.
-    pub(crate) fn hold_off(&self, cost: Cost, wait: Duration) {
-        let until = self.clock.monotonic().checked_add(wait);
-        if let Some(until) = until {
-            for (bucket, _) in self.buckets(cost) {
-                bucket.hold_off(until);
+    /// Waits until a request costing `cost` may go, and takes its slot in the budget.
+    pub(crate) async fn acquire(&self, cost: Cost) -> Result<Admission, PacerUnavailable> {
+        #[cfg(feature = "redis")]
+        if let Some(fleet) = &self.fleet {
+            let limit = self.requests.as_ref().map(|b| b.limit());
+            let bucket = self.plan_bucket(cost).map(|(b, tokens)| (b.limit, tokens));
+            match fleet.acquire(limit, cost, bucket, &self.clock).await {
+                Ok((slot, waited)) => {
+                    return Ok(Admission {
+                        waited,
+                        slot: Some(Slot::Fleet(slot)),
+                    });
+                }
+                // Falls back to pacing alone, or fails, as the fleet was configured.
+                Err(error) => fleet.unavailable(error)?,
             }
         }
+        // The budget first, then the plan's bucket: a token is charged only once the
+        // request may go, or a long wait for the window would leave the bucket believing
+        // tokens were spent long before the server saw them.
+        let (slot, mut waited) = match &self.requests {
+            Some(budget) => {
+                let (slot, waited) = budget.admit(&self.clock).await;
+                (Some(Slot::Local(slot)), waited)
+            }
+            None => (None, Duration::ZERO),
+        };
+        if let Some((bucket, tokens)) = self.plan_bucket(cost) {
+            let now = self.clock.monotonic();
+            let wait = bucket.reserve(tokens, now).saturating_duration_since(now);
+            if !wait.is_zero() {
+                self.clock.sleep(wait).await;
+                waited += wait;
+            }
+        }
+        Ok(Admission { waited, slot })
     }
 
-    fn buckets(&self, cost: Cost) -> impl Iterator<Item = (&Bucket, u32)> {
-        let plan = match cost {
+    /// Empties every bucket `cost` draws on, and holds the request budget, until `wait` from
+    /// now: the API has just said its own bucket is empty, so other requests (of the fleet,
+    /// when there is one) should hold off too, not collect 429s.
+    pub(crate) async fn hold_off(&self, cost: Cost, wait: Duration) {
+        if let Some(until) = self.clock.monotonic().checked_add(wait)
+            && let Some((bucket, _)) = self.plan_bucket(cost)
+        {
+            bucket.hold_off(until);
+        }
+        if let Some(budget) = &self.requests {
+            budget.hold_off(&*self.clock, wait);
+        }
+        #[cfg(feature = "redis")]
+        if let Some(fleet) = &self.fleet {
+            fleet.hold_off(wait).await;
+        }
+    }
+
+    fn plan_bucket(&self, cost: Cost) -> Option<(&Bucket, u32)> {
+        match cost {
             Cost::Request => None,
             Cost::Bulk => self.bulk.as_deref().map(|b| (b, 1)),
             Cost::Urls(n) => self.urls.as_deref().map(|b| (b, n)),
-        };
-        let request = self.requests.as_deref().map(|b| (b, 1));
-        plan.into_iter().chain(request)
+        }
+    }
+}
+
+impl ResponseObserver for Pacer {
+    fn observe(&self, response: &ObservedResponse<'_>) {
+        let now = self.clock.now();
+        let view = ServerView::read(
+            response.status(),
+            |name| response.header_values(name),
+            response.retry_after(now),
+            now,
+        );
+        // A later attempt is a retry the client made on its own, which no slot was taken for.
+        let unadmitted = response.attempt() > 1;
+        if let Some(budget) = &self.requests {
+            budget.note(&*self.clock, &view, unadmitted);
+        }
+        #[cfg(feature = "redis")]
+        if let Some(fleet) = &self.fleet {
+            fleet.note(&*self.clock, &view, unadmitted);
+        }
     }
 }
 

@@ -1,8 +1,9 @@
 //! What each Cloudflare plan allows a purge: items per request and the rate-limit buckets.
 //!
-//! Figures come from Cloudflare's published limits (see the crate README). Two are not
-//! published and are our choice, marked where they are set: the size of the single-file
-//! (URL) bucket, and the shape of the bucket that keeps a batch under the API-wide limit.
+//! Figures come from Cloudflare's published limits (see the crate README): the API-wide
+//! budget per sliding window ([`WindowLimit`]), and per plan the purge buckets and items per
+//! request. One figure is not published and is our choice, marked where it is set: the size
+//! of the single-file (URL) bucket.
 
 use std::time::Duration;
 
@@ -70,12 +71,49 @@ pub struct BucketLimit {
     pub capacity: u32,
 }
 
-/// Cloudflare's API-wide limit (1,200 requests per 5 minutes per user or token), paced as
-/// one request every 250 ms with no burst: a burst on top of the average could put more than
-/// 1,200 requests into one 5-minute window, and going over costs a 5-minute block.
-pub const API_REQUEST_LIMIT: BucketLimit = BucketLimit {
-    refill: Rate::preset(1200, 300),
-    capacity: 1,
+/// A budget of `requests` in any window of `window`: how Cloudflare states its API-wide
+/// limit. Never zero (see [`WindowLimit::new`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowLimit {
+    requests: u32,
+    window: Duration,
+}
+
+impl WindowLimit {
+    /// `requests` in any `window`; `None` when either is zero or `window` is longer than
+    /// [`Rate::MAX_PERIOD`].
+    pub fn new(requests: u32, window: Duration) -> Option<Self> {
+        (requests > 0 && !window.is_zero() && window <= Rate::MAX_PERIOD).then_some(Self { requests, window })
+    }
+
+    /// `percent` of this budget (rounded down), for a run that must leave the rest to other
+    /// tools using the same token; `None` when that is no request at all or `percent` is over
+    /// 100.
+    pub fn share(self, percent: u8) -> Option<Self> {
+        if percent > 100 {
+            return None;
+        }
+        let requests = u64::from(self.requests) * u64::from(percent) / 100;
+        Self::new(u32::try_from(requests).ok()?, self.window)
+    }
+
+    /// Requests allowed in one window.
+    pub fn requests(&self) -> u32 {
+        self.requests
+    }
+
+    /// The window's length.
+    pub fn window(&self) -> Duration {
+        self.window
+    }
+}
+
+/// Cloudflare's API-wide limit: 1,200 requests in any 5 minutes per user or token (going
+/// over costs a 5-minute block). The pacer keeps it as an exact sliding window, so a burst
+/// of whatever the window has left may go at once.
+pub const API_REQUEST_LIMIT: WindowLimit = WindowLimit {
+    requests: 1200,
+    window: Duration::from_secs(300),
 };
 
 /// A Cloudflare plan, which sets the purge rate limits and per-request caps.
@@ -165,7 +203,21 @@ mod tests {
             Plan::Pro.limits().urls.refill.interval(),
             Duration::from_nanos(666_667)
         );
-        assert_eq!(API_REQUEST_LIMIT.refill.interval(), Duration::from_millis(250));
+    }
+
+    #[test]
+    fn a_share_of_the_request_budget_rounds_down_and_is_never_empty() {
+        let half = API_REQUEST_LIMIT.share(50).map(|l| (l.requests(), l.window()));
+        assert_eq!(half, Some((600, Duration::from_secs(300))));
+        assert_eq!(API_REQUEST_LIMIT.share(100), Some(API_REQUEST_LIMIT));
+        assert_eq!(API_REQUEST_LIMIT.share(0), None);
+        assert_eq!(API_REQUEST_LIMIT.share(101), None);
+        let tiny = WindowLimit::new(3, Duration::from_secs(1)).and_then(|l| l.share(34));
+        assert_eq!(tiny.map(|l| l.requests()), Some(1));
+        assert_eq!(
+            WindowLimit::new(3, Duration::from_secs(1)).and_then(|l| l.share(33)),
+            None
+        );
     }
 
     #[test]

@@ -5,10 +5,10 @@ use cf_cache_client::Client;
 use futures::{Stream, stream};
 
 use super::chunker;
-use super::config::{BatchConfigError, Common, common_setters, in_range};
+use super::config::{BatchConfigError, Common, common_setters, in_range, observed_by};
 use super::engine::{self, Settings};
 use super::pacing::Pacer;
-use super::plan::{API_REQUEST_LIMIT, Plan, PlanLimits};
+use super::plan::{Plan, PlanLimits};
 use super::purge::{PurgeCutter, PurgeItem, PurgeLimits, PurgeOp, PurgeTarget};
 use super::report::{BatchReport, BatchStats, Outcome};
 
@@ -149,15 +149,15 @@ impl PurgeBatcherBuilder {
             self.urls_per_request.unwrap_or(plan.urls_per_request),
             max_urls,
         )?;
-        let settings = self.common.settings(&self.client, || {
+        let settings = self.common.settings(&self.client, |budget| {
             Pacer::new(self.client.clock())
                 .with_plan(&plan)
-                .with_request_limit(API_REQUEST_LIMIT)
+                .with_request_limit(budget)
         })?;
         Ok(PurgeBatcher {
             // Every item is checked on its way into a chunk, and chunks never exceed the
             // per-request limits, so the client need not check each body a second time.
-            client: self.client.with_body_checks(false),
+            client: observed_by(self.client.with_body_checks(false), settings.pacer.as_ref()),
             target: self.target,
             plan,
             urls_per_request,

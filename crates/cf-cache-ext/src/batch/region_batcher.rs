@@ -10,10 +10,9 @@ use cf_cache_client::types::{
 use futures::stream;
 
 use super::chunker::{self, Limit};
-use super::config::{BatchConfigError, Common, common_setters, in_range};
+use super::config::{BatchConfigError, Common, common_setters, in_range, observed_by};
 use super::engine::{self, Settings};
 use super::pacing::Pacer;
-use super::plan::API_REQUEST_LIMIT;
 use super::regions::{RegionCutter, RegionOp, mapping_ip, send_deletes, send_upserts};
 use super::report::BatchReport;
 
@@ -127,13 +126,13 @@ impl RegionBatcherBuilder {
     /// Checks the settings and builds the batcher.
     pub fn build(self) -> Result<RegionBatcher, BatchConfigError> {
         let chunk_size = in_range("chunk_size", self.chunk_size, MAX_CHUNK)?;
-        let settings = self.common.settings(&self.client, || {
-            Pacer::new(self.client.clock()).with_request_limit(API_REQUEST_LIMIT)
+        let settings = self.common.settings(&self.client, |budget| {
+            Pacer::new(self.client.clock()).with_request_limit(budget)
         })?;
         Ok(RegionBatcher {
             // Every item is checked on its way into a chunk, and chunks never exceed the
             // per-request limits, so the client need not check each body a second time.
-            client: self.client.with_body_checks(false),
+            client: observed_by(self.client.with_body_checks(false), settings.pacer.as_ref()),
             zone_id: self.zone_id,
             chunk_size,
             settings,

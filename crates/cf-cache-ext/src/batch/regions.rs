@@ -170,7 +170,8 @@ impl<C: Chunk + Sync> Operation for RegionOp<'_, C> {
     }
 
     fn fallback_wait(&self, _: &C) -> Duration {
-        API_REQUEST_LIMIT.refill.interval()
+        // The budget's average pace: what one request's share of the window refills in.
+        API_REQUEST_LIMIT.window() / API_REQUEST_LIMIT.requests()
     }
 
     fn lower_limit(&self, _: &C, items: usize) -> &'static str {

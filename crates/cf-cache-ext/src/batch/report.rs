@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use cf_cache_client::{Error, InvalidRequest, Printable};
 
+use super::pacing::PacerUnavailable;
+
 /// The outcome of one input item.
 #[derive(Debug, Clone)]
 pub enum Outcome<I> {
@@ -41,6 +43,9 @@ pub enum ItemFailure {
     /// credentials or zone id, URL purges refused for the environment, a rate limit that did
     /// not lift), so the run stopped sending.
     NotSent(Arc<Error>),
+    /// Never sent: the pacer shares its budget through Redis, could not reach it, and is set
+    /// to fail rather than pace on its own.
+    Unpaced(Arc<PacerUnavailable>),
     /// The API answered the request and listed this item as failed, with its reason.
     Rejected {
         /// The API's reason, when it gave one.
@@ -56,6 +61,7 @@ impl fmt::Display for ItemFailure {
             ItemFailure::Invalid(e) => write!(f, "not sent, invalid: {e}"),
             ItemFailure::Request(e) => write!(f, "request failed: {e}"),
             ItemFailure::NotSent(e) => write!(f, "not sent after an earlier request failed: {e}"),
+            ItemFailure::Unpaced(e) => write!(f, "not sent: {e}"),
             ItemFailure::Rejected { message: Some(m) } => write!(f, "rejected by the API: {}", Printable(m)),
             ItemFailure::Rejected { message: None } => f.write_str("rejected by the API (no reason given)"),
             ItemFailure::NotReported => {
