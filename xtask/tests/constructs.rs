@@ -179,6 +179,17 @@ fn a_comma_separated_list_parameter_is_passed_as_its_text() {
 }
 
 #[test]
+fn a_date_time_parameter_is_a_chrono_time_the_runtime_knows() {
+    // The compile test below proves the client crate can name it: chrono is its dependency.
+    let generation = generated("constructs.yaml");
+    let operations = file(&generation, xtask::OPERATIONS_FILE);
+    assert_contains(
+        operations,
+        &["since: Option<&::chrono::DateTime<::chrono::offset::Utc>>"],
+    );
+}
+
+#[test]
 fn generation_is_deterministic() {
     let once = generated("constructs.yaml").files;
     let twice = generated("constructs.yaml").files;
