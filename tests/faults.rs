@@ -282,6 +282,7 @@ async fn s04_429_forever_ends_rate_limited_after_three_attempts_with_the_wait() 
             retry_after: Some(secs(1)),
             errors: Vec::new(),
             ray_id: Some("8f1e2d3c4b5a6978-LHR".into()),
+            rate_limit: Box::default(),
         }
     );
     assert_eq!(api.attempts().await, 3);
@@ -398,6 +399,7 @@ async fn s08_502_html_page_every_time_ends_as_api_error_with_the_page_start() {
             messages: Vec::new(),
             ray_id: Some("8f1e2d3c4b5a6979-AMS".into()),
             body_snippet: Some(PAGE.into()),
+            rate_limit: Box::default(),
         }
     );
     assert_eq!(api.attempts().await, 3);

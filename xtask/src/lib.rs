@@ -149,13 +149,14 @@ pub fn generate_with(bytes: &[u8], spec_name: &str, options: Options) -> Result<
         file(
             RAW_CLIENT_FILE,
             emitted.raw_client,
-            "Request building for every operation (progenitor output, trimmed). Private: the\n\
-             public surface is `operations`, and behaviour lives in the runtime's hooks.",
+            "Request building for every operation (progenitor output, trimmed to build only).\n\
+             Private: the public surface is `operations`, and sending lives in the runtime.",
         ),
         file(
             OPERATIONS_FILE,
             emitted.operations,
-            "One method per API operation on `Client`, returning the decoded `result`.",
+            "One method per API operation on `Client`, returning the decoded `result`, and its\n\
+             `_with_meta` twin, returning the result with the answer's metadata.",
         ),
         file(
             RULES_FILE,

@@ -95,8 +95,8 @@ fn colliding_operations_and_parameters_are_told_apart_and_sent_under_their_wire_
     let generation = generated("constructs.yaml");
     let operations = file(&generation, xtask::OPERATIONS_FILE);
     let raw = file(&generation, xtask::RAW_CLIENT_FILE);
-    // `ttl-summary` and `ttlSummary` are both `ttl_summary`.
-    assert_eq!(operations.matches("pub async fn ttl_summary_").count(), 2);
+    // `ttl-summary` and `ttlSummary` are both `ttl_summary`; each has its `_with_meta` twin.
+    assert_eq!(operations.matches("pub async fn ttl_summary_").count(), 4);
     assert!(!operations.contains("pub async fn ttl_summary("));
     // `id` in the path and in the query; `httpProtocol` (query) and `http_protocol` (header).
     assert_contains(
@@ -131,16 +131,17 @@ fn non_json_bodies_are_bytes_with_their_content_type_and_come_back_as_bytes() {
         &[
             "pub async fn upload_script(\n        &self,\n        name: &str,\n        body: crate::RawBody,\n    )",
             "pub async fn put_file(&self, body: crate::RawBody)",
-            "self.raw.upload_script(name, &content_type, bytes)",
+            ".upload_script(name, &content_type, bytes)",
             "`application/javascript`, `multipart/form-data`",
             "pub async fn download_script(&self, name: &str) -> crate::Result<::bytes::Bytes>",
             "pub async fn export_zone(&self, zone_id: &str) -> crate::Result<::bytes::Bytes>",
-            "crate::runtime::decode::bytes(response)",
+            "crate::runtime::decode::bytes,",
         ],
     );
     // The spec's own `Content-Type` parameter is the one the body carries.
     assert!(!operations.contains("content_type: &str"));
-    assert_eq!(operations.matches("body: crate::RawBody").count(), 3);
+    // Three operations, each with its `_with_meta` twin and its request builder.
+    assert_eq!(operations.matches("body: crate::RawBody").count(), 9);
 }
 
 #[test]

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::ratelimit::RateLimit;
+
 /// Result of an operation.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -51,6 +53,24 @@ impl Error {
             Error::Redirected(e) => Some(e.status),
             Error::TooLarge(e) => Some(e.status),
             Error::Transport(_) | Error::InvalidRequest(_) => None,
+        }
+    }
+
+    /// Cloudflare's `cf-ray` id of the refusing answer, for support requests.
+    pub fn ray_id(&self) -> Option<&str> {
+        match self {
+            Error::Api(e) => e.ray_id.as_deref(),
+            Error::RateLimited(e) => e.ray_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The server's count of the request budget, as the refusing answer stated it.
+    pub fn rate_limit(&self) -> Option<&RateLimit> {
+        match self {
+            Error::Api(e) => Some(&*e.rate_limit),
+            Error::RateLimited(e) => Some(&*e.rate_limit),
+            _ => None,
         }
     }
 
@@ -101,6 +121,10 @@ pub struct ApiError {
     pub ray_id: Option<String>,
     /// The start of the body when it was not a JSON envelope (an HTML error page, say).
     pub body_snippet: Option<String>,
+    /// The server's count of the request budget (`Ratelimit`, `Ratelimit-Policy`,
+    /// `X-RateLimit-*`), as the answer stated it. Boxed: it is read rarely, and an error
+    /// stays small to move.
+    pub rate_limit: Box<RateLimit>,
 }
 
 impl ApiError {
@@ -148,6 +172,9 @@ pub struct RateLimited {
     pub errors: Vec<ApiMessage>,
     /// Cloudflare's `cf-ray` id of the response.
     pub ray_id: Option<String>,
+    /// The server's count of the request budget, as the answer stated it (boxed, as in
+    /// [`ApiError::rate_limit`]).
+    pub rate_limit: Box<RateLimit>,
 }
 
 impl fmt::Display for RateLimited {
@@ -412,6 +439,7 @@ mod tests {
             messages: Vec::new(),
             ray_id: None,
             body_snippet: None,
+            rate_limit: Box::default(),
         };
         assert_eq!(
             e.to_string(),

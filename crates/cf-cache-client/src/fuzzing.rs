@@ -5,9 +5,9 @@
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
-use crate::Error;
 use crate::generated::operations;
-use crate::runtime::decode::Raw;
+use crate::runtime::Answer;
+use crate::{Error, SystemClock};
 
 /// What one operation made of the input: its id and the outcome.
 pub type Outcome = (&'static str, Result<(), Error>);
@@ -29,24 +29,16 @@ pub fn decode_all(status: u16, headers: &[(&str, &[u8])], body: &[u8]) -> Vec<Ou
         }
     }
     let body = Bytes::copy_from_slice(body);
-    #[allow(
-        clippy::result_large_err,
-        reason = "`Raw` is what the raw client hands the decoders; this must hand them the same"
-    )]
-    let response = || -> Raw {
-        let mut response = http::Response::new(body.clone());
-        *response.status_mut() = status;
-        *response.headers_mut() = map.clone();
-        let response = reqwest::Response::from(response);
-        // What the raw client does with every response it receives.
-        if response.status().is_success() {
-            Ok(response)
-        } else {
-            Err(progenitor_client::Error::UnexpectedResponse(response))
-        }
+    // What the retry loop hands the decoders for an answer it did not retry.
+    let answer = || Answer {
+        status,
+        headers: map.clone(),
+        body: body.clone(),
+        attempts: 1,
+        wait_too_long: false,
+        clock: &SystemClock,
     };
-    // The body is in memory, so every future is ready when first polled.
-    futures::executor::block_on(operations::decode_as_every_operation(response))
+    operations::decode_as_every_operation(answer)
 }
 
 /// Checks `value` as each path parameter of each operation: (operation, parameter, outcome).

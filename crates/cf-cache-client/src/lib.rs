@@ -38,7 +38,9 @@ mod error;
 // prettyplease owns the layout of generated code; rustfmt would fight it on every regen.
 #[rustfmt::skip]
 mod generated;
+mod meta;
 mod observe;
+mod ratelimit;
 mod retry;
 mod runtime;
 pub mod validate;
@@ -51,7 +53,9 @@ pub use error::{
     ApiError, ApiMessage, ApiMessageSource, DecodeError, Error, InvalidRequest, Printable, RateLimited,
     Redirected, ResponseTooLarge, Result, Timeout, TimeoutKind, TransportError,
 };
+pub use meta::{ResponseMeta, WithMeta};
 pub use observe::{ObservedResponse, ResponseObserver};
+pub use ratelimit::{Quota, RateLimit, Remaining};
 pub use retry::RetryPolicy;
 
 // The README is what crates.io shows: its examples are compiled (and run) as doctests.

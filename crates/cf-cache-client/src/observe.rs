@@ -1,10 +1,16 @@
 //! A look at every answer as it arrives, for callers that follow the server's own accounting
 //! (its rate-limit headers) instead of guessing it: `cf-cache-ext`'s pacer, for one.
+//!
+//! An observer sees each attempt, retried ones included, before the body is decoded; the
+//! `_with_meta` operations hand back the last answer's [`ResponseMeta`](crate::ResponseMeta),
+//! envelope `messages` included. Both read the rate-limit headers through [`RateLimit`].
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::HeaderMap;
+
+use crate::ratelimit::RateLimit;
 
 /// Sees each attempt's answer, status and headers, before the client decides whether to
 /// retry; attach one with [`Client::with_response_observer`](crate::Client::with_response_observer).
@@ -46,6 +52,19 @@ impl<'a> ObservedResponse<'a> {
     /// else `retry-after` in seconds or as an HTTP date (against `now`).
     pub fn retry_after(&self, now: SystemTime) -> Option<Duration> {
         crate::runtime::decode::retry_after(self.headers, now)
+    }
+
+    /// Cloudflare's `cf-ray` id of the answer.
+    pub fn ray_id(&self) -> Option<&'a str> {
+        self.headers.get("cf-ray").and_then(|v| v.to_str().ok())
+    }
+
+    /// The server's count of the request budget, read as [`ResponseMeta::rate_limit`] is
+    /// (parsed on each call: an observer that does not ask pays nothing).
+    ///
+    /// [`ResponseMeta::rate_limit`]: crate::ResponseMeta::rate_limit
+    pub fn rate_limit(&self) -> RateLimit {
+        RateLimit::from_headers(self.headers)
     }
 
     /// Every value of the header `name` (case-insensitive), in order; values that are not

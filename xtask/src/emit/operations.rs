@@ -1,6 +1,8 @@
-//! The public facade: one method per operation on `crate::Client`. Each calls the raw
-//! progenitor method and decodes the response through the hand-written runtime, so the caller
-//! gets the typed `result` (or a page of them) or a `crate::Error` they can match on.
+//! The public facade: two methods per operation on `crate::Client`, `x` and `x_with_meta`,
+//! and a private `x_request` both call to check the arguments and build the request with the
+//! raw progenitor method. Each sends it through the runtime's `send` and decodes the answer,
+//! so the caller gets the typed `result` (or a page of them), with the answer's metadata for
+//! `x_with_meta`, or a `crate::Error` they can match on.
 
 use std::collections::BTreeMap;
 
@@ -17,7 +19,16 @@ pub fn emit(raw: &syn::File, model: &ApiModel, rules: &RuleRefs) -> Result<syn::
     let signatures = raw_signatures(raw);
     let types_path = quote!(types);
     let mut methods = Vec::new();
+    let mut names = BTreeMap::new();
     for op in &model.operations {
+        for name in [op.name.clone(), with_meta(&op.name), request_fn(&op.name)] {
+            if let Some(other) = names.insert(name.clone(), &op.spec_id) {
+                return Err(GenError::at(
+                    format!("operation {}", op.spec_id),
+                    format!("its method `{name}` would clash with one of operation {other}"),
+                ));
+            }
+        }
         let sig = signatures.get(&op.name).ok_or_else(|| {
             GenError::at(
                 format!("operation {}", op.spec_id),
@@ -26,7 +37,6 @@ pub fn emit(raw: &syn::File, model: &ApiModel, rules: &RuleRefs) -> Result<syn::
         })?;
         methods.push(method(op, sig, &types_path, rules));
     }
-    let table = operation_table(model);
     let fuzzing = fuzzing_entries(model, &signatures, &types_path, rules);
     let tokens = quote! {
         use crate::types;
@@ -35,7 +45,6 @@ pub fn emit(raw: &syn::File, model: &ApiModel, rules: &RuleRefs) -> Result<syn::
             #(#methods)*
         }
 
-        #table
         #fuzzing
     };
     syn::parse2(tokens)
@@ -47,9 +56,13 @@ fn raw_signatures(raw: &syn::File) -> BTreeMap<String, Vec<syn::FnArg>> {
     let mut out = BTreeMap::new();
     for item in &raw.items {
         let syn::Item::Impl(imp) = item else { continue };
+        if imp.trait_.is_some() {
+            continue;
+        }
         for inner in &imp.items {
             let syn::ImplItem::Fn(f) = inner else { continue };
-            if f.sig.asyncness.is_none() {
+            // The builders take `&self`; the constructor does not.
+            if f.sig.receiver().is_none() {
                 continue;
             }
             let mut args: Vec<syn::FnArg> = f
@@ -77,10 +90,22 @@ impl VisitMut for ElideLifetimes {
     }
 }
 
+/// The name of the operation `name`'s twin that also returns the answer's metadata.
+fn with_meta(name: &str) -> String {
+    format!("{name}_with_meta")
+}
+
+/// The name of the private method that checks `name`'s arguments and builds its request.
+fn request_fn(name: &str) -> String {
+    format!("{name}_request")
+}
+
 fn method(op: &Operation, args: &[syn::FnArg], types_path: &TokenStream, rules: &RuleRefs) -> TokenStream {
     let name = format_ident!("{}", op.name);
+    let meta_name = format_ident!("{}", with_meta(&op.name));
+    let request_name = format_ident!("{}", request_fn(&op.name));
     let raw = RawBody::of(op);
-    let arg_names: Vec<TokenStream> = args
+    let raw_args: Vec<TokenStream> = args
         .iter()
         .filter_map(|a| match a {
             syn::FnArg::Typed(t) => Some(t.pat.as_ref()),
@@ -95,27 +120,53 @@ fn method(op: &Operation, args: &[syn::FnArg], types_path: &TokenStream, rules: 
     // A raw body arrives as one `RawBody` (bytes and their media type) in place of
     // progenitor's generic body and `content-type` header arguments.
     let checks = checks(op, args, rules);
-    let (args, unpack): (Vec<TokenStream>, TokenStream) = match &raw {
+    let (args, unpack): (Vec<syn::FnArg>, TokenStream) = match &raw {
         Some(raw) => (
             args.iter()
                 .filter(|a| !matches!(a, syn::FnArg::Typed(t) if raw.is_body(&t.pat) || raw.is_content_type(&t.pat)))
-                .map(|a| quote!(#a))
-                .chain([quote!(body: crate::RawBody)])
+                .cloned()
+                .chain([syn::parse_quote!(body: crate::RawBody)])
                 .collect(),
             quote! { let (content_type, bytes) = body.into_parts(); },
         ),
-        None => (args.iter().map(|a| quote!(#a)).collect(), quote!()),
+        None => (args.to_vec(), quote!()),
     };
+    let arg_names: Vec<&syn::Pat> = args
+        .iter()
+        .filter_map(|a| match a {
+            syn::FnArg::Typed(t) => Some(t.pat.as_ref()),
+            syn::FnArg::Receiver(_) => None,
+        })
+        .collect();
     let (ret, decoder, _) = decoder(&op.result, types_path);
-    let decode = quote!(#decoder(response).await);
     let docs = method_docs(op);
+    let meta_docs = [
+        format!(" [`{0}`](Self::{0}), also handing back the answer's", op.name),
+        " [metadata](crate::ResponseMeta): status, `cf-ray`, rate-limit headers, the".to_string(),
+        " envelope's `messages` and the attempts taken.".to_string(),
+    ];
+    let request_doc = format!(" Checks the arguments of `{}` and builds its request.", op.name);
+    let (operation, method, path) = (&op.name, &op.method, &op.path);
     quote! {
         #(#[doc = #docs])*
         pub async fn #name(&self, #(#args),*) -> crate::Result<#ret> {
+            let request = self.#request_name(#(#arg_names),*)?;
+            crate::runtime::decode::value(self.send(request).await?, #decoder)
+        }
+        #(#[doc = #meta_docs])*
+        pub async fn #meta_name(&self, #(#args),*) -> crate::Result<crate::WithMeta<#ret>> {
+            let request = self.#request_name(#(#arg_names),*)?;
+            crate::runtime::decode::with_meta(self.send(request).await?, #decoder)
+        }
+        #[doc = #request_doc]
+        fn #request_name(&self, #(#args),*) -> crate::Result<crate::runtime::Prepared> {
             #(#checks)*
             #unpack
-            let response = self.raw.#name(#(#arg_names),*).await;
-            #decode
+            let request = self.raw.#name(#(#raw_args),*).map_err(crate::runtime::build_error)?;
+            Ok(crate::runtime::Prepared {
+                request,
+                route: &crate::runtime::Route { operation: #operation, method: #method, path: #path },
+            })
         }
     }
 }
@@ -231,7 +282,7 @@ fn fuzzing_entries(
         let name = &op.name;
         let (_, decoder, generic) = decoder(&op.result, types_path);
         let generic = generic.map(|t| quote!(::<#t>));
-        quote! { (#name, #decoder #generic(response()).await.map(drop)) }
+        quote! { (#name, crate::runtime::decode::value(answer(), #decoder #generic).map(drop)) }
     });
     let mut checks = Vec::new();
     for op in &model.operations {
@@ -247,11 +298,11 @@ fn fuzzing_entries(
         }
     }
     quote! {
-        /// Every operation's decoder applied to a response made by `response`, in operation order.
+        /// Every operation's decoder applied to an answer made by `answer`, in operation order.
         #[cfg(feature = "fuzzing")]
         #[allow(unused_mut, unused_variables, reason = "a spec may have no operations")]
-        pub(crate) async fn decode_as_every_operation(
-            mut response: impl FnMut() -> crate::runtime::decode::Raw,
+        pub(crate) fn decode_as_every_operation<'c>(
+            mut answer: impl FnMut() -> crate::runtime::Answer<'c>,
         ) -> ::std::vec::Vec<(&'static str, crate::Result<()>)> {
             ::std::vec::Vec::from([#(#decoders),*])
         }
@@ -337,25 +388,4 @@ fn method_docs(op: &Operation) -> Vec<String> {
         .into_iter()
         .map(|l| if l.is_empty() { l } else { format!(" {l}") })
         .collect()
-}
-
-/// Method and path template per operation, for tracing without the credentials or ids.
-fn operation_table(model: &ApiModel) -> TokenStream {
-    let mut ops: Vec<&Operation> = model.operations.iter().collect();
-    ops.sort_by(|a, b| a.name.cmp(&b.name));
-    let arms = ops.iter().map(|op| {
-        let name = &op.name;
-        let method = &op.method;
-        let path = &op.path;
-        quote! { #name => Some((#method, #path)), }
-    });
-    quote! {
-        /// The HTTP method and path template of the operation `operation_id`.
-        pub(crate) fn route(operation_id: &str) -> Option<(&'static str, &'static str)> {
-            match operation_id {
-                #(#arms)*
-                _ => None,
-            }
-        }
-    }
 }

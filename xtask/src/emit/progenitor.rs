@@ -51,8 +51,9 @@ fn generate(
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Positional)
-        // Auth, retries and tracing live in the hand-written runtime's `ClientHooks` impl;
-        // `Expected` makes forgetting it a compile error instead of a silent no-op.
+        // The operations are cut after building their request (`raw_client`) and never call
+        // the hooks; `Expected` keeps a method that was not cut from compiling (its hook
+        // calls find no impl) instead of silently sending without credentials.
         .with_hooks(HooksMode::Expected)
         .with_inner_type(quote!(crate::runtime::Runtime))
         .with_derive("PartialEq");

@@ -2,6 +2,11 @@
 //! crate: no `api-version` header (Cloudflare does not use it), no constructor that panics,
 //! no prelude, the models read from the types crate, and path parameters encoded without
 //! intermediate strings (`path_segments`).
+//!
+//! Each operation method only builds: it is cut off after `.build()` and returns the
+//! `reqwest::Request`, which the facade hands to the runtime's own `send`. progenitor's
+//! `ClientHooks` (whose `exec` must return a `reqwest::Response` or a `reqwest::Error`) are not
+//! called at all; see the client's `runtime` module for why.
 
 use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
@@ -20,7 +25,7 @@ pub fn emit(items: Vec<syn::Item>) -> syn::File {
     let mut file: syn::File = syn::parse_quote!();
     file.items = items;
     DropApiVersionHeader.visit_file_mut(&mut file);
-    ReturnResponse.visit_file_mut(&mut file);
+    BuildOnly.visit_file_mut(&mut file);
     super::path_segments::rewrite(&mut file);
     file
 }
@@ -33,6 +38,8 @@ fn trim_item(item: syn::Item) -> Option<syn::Item> {
             u.vis = syn::Visibility::Inherited;
             Some(syn::Item::Use(u))
         }
+        // The check that `ClientHooks` is implemented: the operations no longer call them.
+        syn::Item::Const(c) if has_ident(c.to_token_stream(), "assert_client_hooks") => None,
         syn::Item::Impl(mut imp) => {
             // `Client::new` builds a reqwest client with `unwrap()`; the runtime builds its own
             // and calls `new_with_client`.
@@ -44,45 +51,61 @@ fn trim_item(item: syn::Item) -> Option<syn::Item> {
     }
 }
 
-/// Success arms hand back the `reqwest::Response` itself instead of wrapping it in
-/// progenitor's `ResponseValue<ByteStream>` (a copy of the headers and a boxed stream over a
-/// body the runtime has already read into memory): `ResponseValue<ByteStream>` becomes
-/// `reqwest::Response` in signatures and `ResponseValue::stream(response)` becomes `response`.
-struct ReturnResponse;
+/// Cuts each operation method after its request is built: the statements from
+/// `let info = OperationInfo { .. }` on (the hooks, the send, the status match) go, and the
+/// method, no longer async, returns the built request.
+struct BuildOnly;
 
-fn is_path(path: &syn::Path, segments: &[&str]) -> bool {
-    path.segments.len() == segments.len()
-        && path
-            .segments
-            .iter()
-            .zip(segments)
-            .all(|(s, want)| s.ident == want)
-}
-
-impl VisitMut for ReturnResponse {
-    fn visit_type_mut(&mut self, ty: &mut syn::Type) {
-        if let syn::Type::Path(p) = ty
-            && p.qself.is_none()
-            && is_path(&p.path, &["ResponseValue"])
-            && let syn::PathArguments::AngleBracketed(args) = &p.path.segments[0].arguments
-            && args.args.len() == 1
-            && matches!(&args.args[0], syn::GenericArgument::Type(syn::Type::Path(inner)) if inner.path.is_ident("ByteStream"))
-        {
-            *ty = syn::parse_quote!(reqwest::Response);
+impl VisitMut for BuildOnly {
+    fn visit_item_impl_mut(&mut self, imp: &mut syn::ItemImpl) {
+        if imp.trait_.is_some() {
             return;
         }
-        visit_mut::visit_type_mut(self, ty);
-    }
-
-    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
-        if let syn::Expr::Call(call) = expr
-            && call.args.len() == 1
-            && matches!(call.func.as_ref(), syn::Expr::Path(f) if is_path(&f.path, &["ResponseValue", "stream"]))
-        {
-            *expr = call.args[0].clone();
+        for item in &mut imp.items {
+            let syn::ImplItem::Fn(f) = item else { continue };
+            let Some(at) = f.block.stmts.iter().position(|s| declares_any(s, "info")) else {
+                continue;
+            };
+            f.block.stmts.truncate(at);
+            f.block
+                .stmts
+                .push(syn::Stmt::Expr(syn::parse_quote!(Ok(request)), None));
+            f.sig.asyncness = None;
+            for attr in &mut f.attrs {
+                reword_send_doc(attr);
+            }
+            f.sig.output = syn::parse_quote!(-> Result<reqwest::Request, Error<()>>);
         }
-        visit_mut::visit_expr_mut(self, expr);
     }
+}
+
+/// progenitor's "Sends a `GET` request to `/path`" becomes "Builds the `GET` request to
+/// `/path`": the method no longer sends.
+fn reword_send_doc(attr: &mut syn::Attribute) {
+    if let syn::Meta::NameValue(doc) = &mut attr.meta
+        && doc.path.is_ident("doc")
+        && let syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(text),
+            ..
+        }) = &mut doc.value
+        && text.value().contains("Sends a `")
+    {
+        *text = syn::LitStr::new(&text.value().replace("Sends a `", "Builds the `"), text.span());
+    }
+}
+
+/// Whether `stmt` is `let NAME = ..` (mutable or not).
+fn declares_any(stmt: &syn::Stmt, name: &str) -> bool {
+    matches!(stmt, syn::Stmt::Local(local) if matches!(&local.pat, syn::Pat::Ident(p) if p.ident == name))
+}
+
+/// Whether `tokens`, at any depth, hold the identifier `name`.
+fn has_ident(tokens: TokenStream, name: &str) -> bool {
+    tokens.into_iter().any(|token| match token {
+        TokenTree::Ident(i) => i == name,
+        TokenTree::Group(g) => has_ident(g.stream(), name),
+        _ => false,
+    })
 }
 
 /// Removes the `api-version` header; when no other header parameter is left, the then-empty

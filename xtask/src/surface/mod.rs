@@ -78,6 +78,20 @@ impl Surface {
                     }
                 }
             }
+            // `x_with_meta` follows `x` (same parameters, the result with its metadata): a
+            // change to one is a change to both, reported once, as `x`'s.
+            let twins: Vec<String> = surface
+                .operations
+                .keys()
+                .filter(|name| {
+                    name.strip_suffix("_with_meta")
+                        .is_some_and(|base| surface.operations.contains_key(base))
+                })
+                .cloned()
+                .collect();
+            for twin in twins {
+                surface.operations.remove(&twin);
+            }
         }
         if let Some(file) = types.and_then(|t| syn::parse_file(t).ok()) {
             let wire = wire_values(&file);
@@ -363,6 +377,17 @@ mod tests {
     }
 
     const OPS: &str = "impl Client { pub async fn a(&self, x: &str, y: Option<i64>) -> Result<T> {} }";
+
+    #[test]
+    fn a_with_meta_twin_is_reported_as_its_operation_only() {
+        let ops = "impl Client { pub async fn a(&self, x: &str) -> Result<T> {} \
+                   pub async fn a_with_meta(&self, x: &str) -> Result<WithMeta<T>> {} }";
+        let moved = "impl Client { pub async fn a(&self, x: &str, y: u8) -> Result<T> {} \
+                     pub async fn a_with_meta(&self, x: &str, y: u8) -> Result<WithMeta<T>> {} }";
+        let changes = report((ops, ""), (moved, ""));
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert!(changes[0].contains("operation `a`:"), "{changes:?}");
+    }
 
     #[test]
     fn doc_edits_are_no_change() {

@@ -5,10 +5,10 @@
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use reqwest::header::CONTENT_LENGTH;
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_LENGTH, HeaderMap};
 
 use crate::error::ResponseTooLarge;
-use crate::runtime::decode::BufferedBody;
 
 /// The bounds every attempt of one client is held to.
 #[derive(Debug, Clone, Copy)]
@@ -21,7 +21,7 @@ pub(crate) struct Limits {
     pub connect_timeout: Duration,
 }
 
-/// How an attempt ended without a complete response to hand on.
+/// How an attempt ended without a response.
 pub(crate) enum Failed {
     /// reqwest's error (connect, TLS, reset, a malformed response, the connect timeout).
     Transport(reqwest::Error),
@@ -29,17 +29,25 @@ pub(crate) enum Failed {
     TimedOut,
 }
 
-/// One exchange, body included. The body is read to its end through the response itself and
-/// left in its extensions for the decoder, so the response is handed on as it came: status,
-/// headers and URL untouched, nothing rebuilt. A body over the cap is not read further: the
-/// response then carries [`ResponseTooLarge`] instead, for the decoder to report.
+/// A response, read as far as the limits allow.
+pub(crate) struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    /// The whole body, or the refusal of one over the cap (not read further).
+    pub body: Result<Bytes, ResponseTooLarge>,
+    /// Where a redirect (3xx) points, as [`Redirected::target`](crate::Redirected::target)
+    /// shows it; `None` for any other status.
+    pub redirect_target: Option<String>,
+}
+
+/// One exchange, body included, within the attempt timeout.
 pub(crate) async fn attempt(
     client: &reqwest::Client,
     request: reqwest::Request,
     limits: &Limits,
-) -> Result<reqwest::Response, Failed> {
+) -> Result<Reply, Failed> {
     match tokio::time::timeout(limits.attempt_timeout, exchange(client, request, limits)).await {
-        Ok(Ok(response)) => Ok(response),
+        Ok(Ok(reply)) => Ok(reply),
         Ok(Err(e)) => Err(Failed::Transport(e)),
         Err(_elapsed) => Err(Failed::TimedOut),
     }
@@ -49,9 +57,34 @@ async fn exchange(
     client: &reqwest::Client,
     request: reqwest::Request,
     limits: &Limits,
-) -> reqwest::Result<reqwest::Response> {
+) -> reqwest::Result<Reply> {
     let mut response = client.execute(request).await?;
-    let cap = limits.max_response_bytes;
+    let status = response.status();
+    let redirect_target = status
+        .is_redirection()
+        .then(|| redirect_target(&response))
+        .flatten();
+    let body = read_body(&mut response, status, limits.max_response_bytes).await?;
+    Ok(Reply {
+        status,
+        headers: std::mem::take(response.headers_mut()),
+        body,
+        redirect_target,
+    })
+}
+
+/// The body of `response`, never read past `cap`. A body over it is refused; dropping the
+/// response then closes the connection.
+async fn read_body(
+    response: &mut reqwest::Response,
+    status: StatusCode,
+    cap: usize,
+) -> reqwest::Result<Result<Bytes, ResponseTooLarge>> {
+    let too_large = |declared| ResponseTooLarge {
+        status: status.as_u16(),
+        limit: cap,
+        declared,
+    };
     // An announced size over the cap is refused before a byte of the body is read.
     let declared = response
         .headers()
@@ -61,7 +94,7 @@ async fn exchange(
     if let Some(length) = declared
         && length > cap as u64
     {
-        return Ok(too_large(response, cap, Some(length)));
+        return Ok(Err(too_large(Some(length))));
     }
     let mut body = match response.chunk().await? {
         Some(first) => first,
@@ -81,20 +114,16 @@ async fn exchange(
         body = all.freeze();
     }
     if body.len() > cap {
-        return Ok(too_large(response, cap, None));
+        return Ok(Err(too_large(None)));
     }
-    response.extensions_mut().insert(BufferedBody(body));
-    Ok(response)
+    Ok(Ok(body))
 }
 
-/// `response`, its body left unread (dropping it closes the connection), marked for the
-/// decoder.
-fn too_large(mut response: reqwest::Response, limit: usize, declared: Option<u64>) -> reqwest::Response {
-    let refused = ResponseTooLarge {
-        status: response.status().as_u16(),
-        limit,
-        declared,
-    };
-    response.extensions_mut().insert(refused);
-    response
+/// The origin (`scheme://host[:port]`) a redirect's `Location` points at, resolved against the
+/// request's URL: what a caller needs to see where it was sent, and nothing that could hold a
+/// secret (no path, query or userinfo).
+fn redirect_target(response: &reqwest::Response) -> Option<String> {
+    let location = response.headers().get(reqwest::header::LOCATION)?.to_str().ok()?;
+    let origin = response.url().join(location.trim()).ok()?.origin();
+    origin.is_tuple().then(|| origin.ascii_serialization())
 }

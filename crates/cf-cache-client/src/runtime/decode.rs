@@ -1,6 +1,9 @@
-//! Turns what the raw client returns into the caller's value or a typed [`Error`]. Success
-//! bodies arrive as bytes, failures as the unread response, so status, headers and body are
-//! all at hand to build the right variant.
+//! Turns the answer the retry loop ends with into the caller's value or a typed [`Error`]. A
+//! 2xx is decoded as the operation's result shape; anything else becomes the API's refusal.
+//!
+//! Each shape's decoder reads the answer by reference and hands back the value with the
+//! envelope's `messages`, so the plain operation ([`value`]) and its `_with_meta` twin
+//! ([`with_meta`]) share it, and only the twin builds the metadata.
 
 use std::time::{Duration, SystemTime};
 
@@ -10,60 +13,48 @@ use reqwest::header::{HeaderMap, HeaderName, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 
 use crate::envelope::{Envelope, Failure, Page};
-use crate::error::{
-    ApiError, DecodeError, Error, InvalidRequest, RateLimited, Redirected, ResponseTooLarge, Result, Timeout,
-    TransportError, snippet,
-};
+use crate::error::{ApiError, ApiMessage, DecodeError, Error, RateLimited, Result, snippet};
+use crate::meta::{ResponseMeta, WithMeta, ray_id};
+use crate::ratelimit::RateLimit;
+use crate::runtime::Answer;
 
-/// What a raw operation method returns.
-/// A 2xx arrives as the response itself, its body already in memory (the retry loop reads
-/// every body); anything else as progenitor's `UnexpectedResponse`.
-pub(crate) type Raw = std::result::Result<reqwest::Response, progenitor_client::Error<()>>;
-
-/// The header carrying a server wait in milliseconds; the retry loop also writes it.
-pub(crate) const RETRY_AFTER_MS: HeaderName = HeaderName::from_static("retry-after-ms");
+/// The header a server may state its wait in milliseconds with (Cloudflare's SDKs honour it).
+const RETRY_AFTER_MS: HeaderName = HeaderName::from_static("retry-after-ms");
 
 /// Error codes that mean "slow down": the global limit and the purge limit.
 const RATE_LIMIT_CODES: [i64; 2] = [971, 1134];
 
-/// Marks a response the retry loop gave up on because the server asked for a wait longer than
-/// the policy's `max_wait`: it becomes [`Error::RateLimited`] whatever its status, so the
-/// caller learns the wait.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct WaitTooLong;
-
-/// Marks the stand-in response for an attempt that ended in one of the client's own timeouts.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Abandoned(pub(crate) Timeout);
-
-/// What the retry loop left on a response in place of a usable body, if anything: a timeout
-/// or a body over the cap. Checked before anything else is read from the response.
-fn refused(response: &mut reqwest::Response) -> Option<Error> {
-    let extensions = response.extensions_mut();
-    if let Some(Abandoned(timeout)) = extensions.remove::<Abandoned>() {
-        return Some(Error::Transport(TransportError::timed_out(timeout)));
-    }
-    extensions.remove::<ResponseTooLarge>().map(Error::TooLarge)
+/// A decoded success: the value, and the envelope's `messages` (empty when there is none).
+pub(crate) struct Decoded<T> {
+    value: T,
+    messages: Vec<ApiMessage>,
 }
 
-/// A response body the retry loop has already read whole. It travels in the response's
-/// extensions, so the decoder takes it as it is instead of collecting the body a second time.
-#[derive(Debug, Clone)]
-pub(crate) struct BufferedBody(pub(crate) Bytes);
-
-/// The body of `response`: the buffered one if the retry loop left it, otherwise read now.
-async fn body_of(mut response: reqwest::Response) -> reqwest::Result<Bytes> {
-    match response.extensions_mut().remove::<BufferedBody>() {
-        Some(BufferedBody(bytes)) => Ok(bytes),
-        None => response.bytes().await,
+impl<T> Decoded<T> {
+    fn bare(value: T) -> Self {
+        Self {
+            value,
+            messages: Vec::new(),
+        }
     }
 }
 
-/// A complete 2xx response.
-struct Body {
-    status: u16,
-    headers: HeaderMap,
-    bytes: Bytes,
+/// The plain operation's result.
+pub(crate) fn value<T>(
+    answer: Answer<'_>,
+    decode: impl FnOnce(&Answer<'_>) -> Result<Decoded<T>>,
+) -> Result<T> {
+    decode(&answer).map(|decoded| decoded.value)
+}
+
+/// The `_with_meta` operation's result: the value and what the answer said about itself.
+pub(crate) fn with_meta<T>(
+    answer: Answer<'_>,
+    decode: impl FnOnce(&Answer<'_>) -> Result<Decoded<T>>,
+) -> Result<WithMeta<T>> {
+    let Decoded { value, messages } = decode(&answer)?;
+    let meta = ResponseMeta::new(answer.status.as_u16(), &answer.headers, answer.attempts, messages);
+    Ok(WithMeta { value, meta })
 }
 
 /// For operations with no JSON result: only success or failure matters.
@@ -71,8 +62,9 @@ struct Body {
     dead_code,
     reason = "generated code calls this only for specs with such operations"
 )]
-pub(crate) async fn empty(raw: Raw) -> Result<()> {
-    read(raw).await.map(drop)
+pub(crate) fn empty(answer: &Answer<'_>) -> Result<Decoded<()>> {
+    succeeded(answer)?;
+    Ok(Decoded::bare(()))
 }
 
 /// For operations whose success body is not JSON (a file, CSV, text): its bytes.
@@ -80,8 +72,9 @@ pub(crate) async fn empty(raw: Raw) -> Result<()> {
     dead_code,
     reason = "generated code calls this only for specs with such operations"
 )]
-pub(crate) async fn bytes(raw: Raw) -> Result<Bytes> {
-    read(raw).await.map(|body| body.bytes)
+pub(crate) fn bytes(answer: &Answer<'_>) -> Result<Decoded<Bytes>> {
+    succeeded(answer)?;
+    Ok(Decoded::bare(answer.body.clone()))
 }
 
 /// For operations whose body is the value itself.
@@ -89,159 +82,103 @@ pub(crate) async fn bytes(raw: Raw) -> Result<Bytes> {
     dead_code,
     reason = "generated code calls this only for specs with such operations"
 )]
-pub(crate) async fn bare<T: DeserializeOwned>(raw: Raw) -> Result<T> {
-    let body = read(raw).await?;
-    serde_json::from_slice(&body.bytes).map_err(|e| decode_error(&body, &e))
+pub(crate) fn bare<T: DeserializeOwned>(answer: &Answer<'_>) -> Result<Decoded<T>> {
+    succeeded(answer)?;
+    serde_json::from_slice(&answer.body)
+        .map(Decoded::bare)
+        .map_err(|e| decode_error(answer, &e))
 }
 
 /// For operations whose value is the envelope's `result`.
-pub(crate) async fn enveloped<T: DeserializeOwned>(raw: Raw) -> Result<T> {
-    let body = read(raw).await?;
-    let envelope = open::<T>(&body)?;
-    result_of(envelope.result, &body)
+pub(crate) fn enveloped<T: DeserializeOwned>(answer: &Answer<'_>) -> Result<Decoded<T>> {
+    succeeded(answer)?;
+    let envelope = open::<T>(answer)?;
+    Ok(Decoded {
+        value: result_of(envelope.result, answer)?,
+        messages: envelope.messages,
+    })
 }
 
 /// For list operations: the `result` list plus `result_info`.
-pub(crate) async fn paged<T: DeserializeOwned>(raw: Raw) -> Result<Page<T>> {
-    let body = read(raw).await?;
-    let envelope = open::<Vec<T>>(&body)?;
+pub(crate) fn paged<T: DeserializeOwned>(answer: &Answer<'_>) -> Result<Decoded<Page<T>>> {
+    succeeded(answer)?;
+    let envelope = open::<Vec<T>>(answer)?;
     let result_info = envelope.result_info;
-    let items = result_of(envelope.result, &body)?;
-    Ok(Page { items, result_info })
+    let items = result_of(envelope.result, answer)?;
+    Ok(Decoded {
+        value: Page { items, result_info },
+        messages: envelope.messages,
+    })
 }
 
-fn open<T: DeserializeOwned>(body: &Body) -> Result<Envelope<T>> {
-    let envelope: Envelope<T> = serde_json::from_slice(&body.bytes).map_err(|e| decode_error(body, &e))?;
+/// `Ok` for a 2xx; the refusal for anything else.
+fn succeeded(answer: &Answer<'_>) -> Result<()> {
+    if answer.status.is_success() {
+        Ok(())
+    } else {
+        Err(failure(answer))
+    }
+}
+
+fn open<T: DeserializeOwned>(answer: &Answer<'_>) -> Result<Envelope<T>> {
+    let envelope: Envelope<T> = serde_json::from_slice(&answer.body).map_err(|e| decode_error(answer, &e))?;
     if envelope.success == Some(false) {
-        return Err(refusal(
-            body.status,
-            &body.headers,
-            retry_after(&body.headers, SystemTime::now()),
-            envelope.errors,
-            envelope.messages,
-            None,
-            false,
-        ));
+        return Err(refusal(answer, envelope.errors, envelope.messages, None));
     }
     Ok(envelope)
 }
 
 /// A missing or null `result` is fine exactly when the caller's type accepts null.
-fn result_of<T: DeserializeOwned>(result: Option<T>, body: &Body) -> Result<T> {
+fn result_of<T: DeserializeOwned>(result: Option<T>, answer: &Answer<'_>) -> Result<T> {
     match result {
         Some(value) => Ok(value),
         None => T::deserialize(serde_json::Value::Null).map_err(|_| {
             Error::Decode(DecodeError {
-                status: body.status,
+                status: answer.status.as_u16(),
                 reason: "the envelope has no `result`".into(),
-                snippet: snippet(&body.bytes),
+                snippet: snippet(&answer.body),
             })
         }),
     }
 }
 
-fn decode_error(body: &Body, e: &serde_json::Error) -> Error {
+fn decode_error(answer: &Answer<'_>, e: &serde_json::Error) -> Error {
     Error::Decode(DecodeError {
-        status: body.status,
+        status: answer.status.as_u16(),
         reason: e.to_string(),
-        snippet: snippet(&body.bytes),
+        snippet: snippet(&answer.body),
     })
 }
 
-/// Reads a 2xx body whole; turns everything else into the matching error.
-async fn read(raw: Raw) -> Result<Body> {
-    match raw {
-        Ok(mut response) => {
-            if let Some(error) = refused(&mut response) {
-                return Err(error);
-            }
-            let status = response.status().as_u16();
-            let headers = std::mem::take(response.headers_mut());
-            let bytes = body_of(response)
-                .await
-                .map_err(|e| Error::Transport(TransportError::new(e)))?;
-            Ok(Body {
-                status,
-                headers,
-                bytes,
-            })
-        }
-        Err(progenitor_client::Error::UnexpectedResponse(response)) => Err(failure(response).await),
-        Err(
-            progenitor_client::Error::CommunicationError(e) | progenitor_client::Error::ResponseBodyError(e),
-        ) => Err(Error::Transport(TransportError::new(e))),
-        Err(progenitor_client::Error::InvalidResponsePayload(bytes, e)) => Err(Error::Decode(DecodeError {
-            status: StatusCode::OK.as_u16(),
-            reason: e.to_string(),
-            snippet: snippet(&bytes),
-        })),
-        Err(other) => Err(Error::InvalidRequest(InvalidRequest {
-            field: "request".into(),
-            reason: other.to_string(),
-        })),
-    }
-}
-
-/// A non-2xx response: the failure envelope if there is one, otherwise status and snippet.
-async fn failure(mut response: reqwest::Response) -> Error {
-    if let Some(error) = refused(&mut response) {
-        return error;
-    }
-    if response.status().is_redirection() {
-        return Error::Redirected(Redirected {
-            status: response.status().as_u16(),
-            target: redirect_target(&response),
-        });
-    }
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    // The retry loop has already turned any HTTP date into `retry-after-ms` on its clock.
-    let wait = retry_after(&headers, SystemTime::now());
-    let wait_too_long = response.extensions().get::<WaitTooLong>().is_some();
-    let bytes = match body_of(response).await {
-        Ok(bytes) => bytes,
-        Err(e) => return Error::Transport(TransportError::new(e)),
-    };
-    match serde_json::from_slice::<Failure>(&bytes) {
+/// A refused answer: the failure envelope if there is one, otherwise status and snippet.
+fn failure(answer: &Answer<'_>) -> Error {
+    match serde_json::from_slice::<Failure>(&answer.body) {
         // Any JSON object reads as a `Failure`; one without `errors` is not Cloudflare's
         // envelope (a proxy's problem+json, say), so keep the body for the caller to see.
-        Ok(f) if !f.errors.is_empty() => {
-            refusal(status, &headers, wait, f.errors, f.messages, None, wait_too_long)
-        }
-        _ => refusal(
-            status,
-            &headers,
-            wait,
-            Vec::new(),
-            Vec::new(),
-            Some(snippet(&bytes)),
-            wait_too_long,
-        ),
+        Ok(f) if !f.errors.is_empty() => refusal(answer, f.errors, f.messages, None),
+        _ => refusal(answer, Vec::new(), Vec::new(), Some(snippet(&answer.body))),
     }
 }
 
 fn refusal(
-    status: u16,
-    headers: &HeaderMap,
-    retry_after: Option<Duration>,
-    errors: Vec<crate::ApiMessage>,
-    messages: Vec<crate::ApiMessage>,
+    answer: &Answer<'_>,
+    errors: Vec<ApiMessage>,
+    messages: Vec<ApiMessage>,
     body_snippet: Option<String>,
-    wait_too_long: bool,
 ) -> Error {
-    let ray_id = headers
-        .get("cf-ray")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let rate_limited = wait_too_long
+    let status = answer.status.as_u16();
+    let ray_id = ray_id(&answer.headers);
+    let rate_limit = Box::new(RateLimit::from_headers(&answer.headers));
+    let rate_limited = answer.wait_too_long
         || status == StatusCode::TOO_MANY_REQUESTS.as_u16()
         || errors.iter().any(|m| RATE_LIMIT_CODES.contains(&m.code));
     if rate_limited {
         return Error::RateLimited(RateLimited {
             status,
-            retry_after,
+            retry_after: retry_after(&answer.headers, answer.clock.now()),
             errors,
             ray_id,
+            rate_limit,
         });
     }
     Error::Api(ApiError {
@@ -250,16 +187,8 @@ fn refusal(
         messages,
         ray_id,
         body_snippet,
+        rate_limit,
     })
-}
-
-/// The origin (`scheme://host[:port]`) a redirect's `Location` points at, resolved against the
-/// request's URL: what a caller needs to see where it was sent, and nothing that could hold a
-/// secret (no path, query or userinfo).
-fn redirect_target(response: &reqwest::Response) -> Option<String> {
-    let location = response.headers().get(reqwest::header::LOCATION)?.to_str().ok()?;
-    let origin = response.url().join(location.trim()).ok()?.origin();
-    origin.is_tuple().then(|| origin.ascii_serialization())
 }
 
 /// The wait a response asks for: `retry-after-ms`, else `retry-after` as seconds or an HTTP

@@ -83,6 +83,7 @@ mod tests {
             messages: Vec::new(),
             ray_id: None,
             body_snippet: None,
+            rate_limit: Box::default(),
         })
     }
 
@@ -93,6 +94,7 @@ mod tests {
             retry_after: Some(Duration::from_secs(3)),
             errors: Vec::new(),
             ray_id: None,
+            rate_limit: Box::default(),
         });
         assert_eq!(
             classify(&limited, &OversizeRule::default()),

@@ -216,7 +216,7 @@ impl ResponseObserver for Pacer {
         let now = self.clock.now();
         let view = ServerView::read(
             response.status(),
-            |name| response.header_values(name),
+            &response.rate_limit(),
             response.retry_after(now),
             now,
         );
