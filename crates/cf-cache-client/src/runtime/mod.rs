@@ -37,9 +37,8 @@ use std::sync::Arc;
 
 use reqwest::header::{HeaderName, HeaderValue};
 
-use crate::error::{Error, InvalidRequest, TransportError};
-
 use crate::clock::Clock;
+use crate::error::{Error, InvalidRequest, TransportError};
 use crate::observe::ResponseObserver;
 use crate::retry::RetryPolicy;
 
