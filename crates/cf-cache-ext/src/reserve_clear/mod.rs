@@ -58,21 +58,19 @@ mod endpoint;
 mod error;
 mod progress;
 mod run;
-mod schedule;
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use cf_cache_client::types::ReserveClearStatus;
-use cf_cache_client::{Client, Clock, InvalidRequest, RetryPolicy};
+use cf_cache_client::{Backoff, Client, Clock, InvalidRequest, RetryPolicy};
 
 pub use endpoint::ClearEndpoint;
 pub use error::ReserveClearError;
 pub use progress::{Progress, ProgressEvent};
 
 use run::Run;
-use schedule::PollSchedule;
 
 /// The first wait between polls by default.
 pub const DEFAULT_MIN_POLL_DELAY: Duration = Duration::from_secs(60);
@@ -240,11 +238,54 @@ impl ReserveClearWaiter {
             zone_id: self.zone_id,
             endpoint: self.endpoint,
             turn_off_cache_reserve: self.turn_off_cache_reserve,
-            schedule: PollSchedule::new(self.min_delay, self.max_delay, self.jitter),
+            schedule: poll_schedule(self.min_delay, self.max_delay, self.jitter),
             deadline: self.deadline,
             max_poll_errors: self.max_poll_errors,
             clock,
             on_progress: self.on_progress,
         }))
+    }
+}
+
+/// The waits between polls: from `min`, doubling up to `max`.
+///
+/// Jitter takes up to a quarter off (never going below `min`), so that many waiters started
+/// together, say by a deploy script across zones, drift apart instead of polling in
+/// lockstep; it never lengthens a wait past `max`.
+fn poll_schedule(min: Duration, max: Duration, jitter: bool) -> Backoff {
+    Backoff::new(min, max)
+        .with_jitter_percent(if jitter { 25 } else { 0 })
+        .with_floor(min)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINUTE: Duration = Duration::from_secs(60);
+
+    #[test]
+    fn delays_double_from_min_and_stay_at_max() {
+        let schedule = poll_schedule(MINUTE, 10 * MINUTE, false);
+        let delays: Vec<u64> = (0..7).map(|n| schedule.sample(n).as_secs() / 60).collect();
+        assert_eq!(delays, [1, 2, 4, 8, 10, 10, 10]);
+    }
+
+    #[test]
+    fn jittered_delays_stay_within_min_and_max() {
+        let schedule = poll_schedule(MINUTE, 10 * MINUTE, true);
+        assert_eq!(schedule.jittered(0, 1.0), MINUTE, "never below the minimum");
+        assert_eq!(schedule.jittered(10, 0.0), 10 * MINUTE, "never above the maximum");
+        assert_eq!(
+            schedule.jittered(10, 1.0),
+            7 * MINUTE + MINUTE / 2,
+            "a quarter off at most"
+        );
+    }
+
+    #[test]
+    fn equal_min_and_max_poll_at_a_fixed_rate() {
+        let schedule = poll_schedule(MINUTE, MINUTE, false);
+        assert!((0..5).all(|n| schedule.sample(n) == MINUTE));
     }
 }
