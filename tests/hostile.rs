@@ -1023,8 +1023,9 @@ async fn a_list_that_ignores_page_ends_with_a_repeated_page_error() {
     let server = Server::start("127.0.0.1", |_, _| Reply::Bytes(page_of(0))).await;
     let client = client(&server);
     let seen: Vec<_> = origin_cloud_regions(&client, ZONE)
-        .items()
+        .build()
         .expect("the default paging is valid")
+        .items()
         .collect()
         .await;
     assert_eq!(seen.len(), 101, "page 1, then the error");
@@ -1046,8 +1047,9 @@ async fn a_list_that_never_ends_stops_at_max_pages() {
     let client = client(&server);
     let seen: Vec<_> = origin_cloud_regions(&client, ZONE)
         .max_pages(50)
-        .items()
+        .build()
         .expect("the paging is valid")
+        .items()
         .collect()
         .await;
     assert_eq!(seen.len(), 5_001);
@@ -1088,8 +1090,10 @@ async fn wait_forever(clock: Arc<dyn Clock>) -> (Server, Result<(), ReserveClear
             .base_url(server.base_url())
             .clock(Arc::clone(&clock)),
     );
-    let outcome = ReserveClearWaiter::new(&client, ZONE)
+    let outcome = ReserveClearWaiter::builder(&client, ZONE)
         .jitter(false)
+        .build()
+        .expect("valid settings")
         .wait()
         .await
         .map(drop);
