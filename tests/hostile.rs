@@ -61,6 +61,7 @@ use cf_cache_client::{
 use cf_cache_ext::batch::{ItemFailure, Outcome, Plan, PurgeBatcher, PurgeItem, PurgeTarget};
 use cf_cache_ext::pagination::{PageError, origin_cloud_regions};
 use cf_cache_ext::reserve_clear::{ReserveClearError, ReserveClearWaiter};
+use cf_cache_tests::batch::envelope;
 use cf_cache_tests::{TOKEN, TestClock, ZONE};
 use futures::StreamExt;
 use serde_json::{Value, json};
@@ -294,10 +295,6 @@ fn json_response(status: u16, body: &Value) -> Vec<u8> {
         &[("content-type", "application/json")],
         body.to_string().as_bytes(),
     )
-}
-
-fn envelope(result: Value) -> Value {
-    json!({"success": true, "errors": [], "messages": [], "result": result})
 }
 
 fn cache_reserve_on() -> Vec<u8> {
