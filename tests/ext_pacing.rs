@@ -5,9 +5,8 @@
 
 use std::time::Duration;
 
-use cf_cache_ext::batch::{
-    BatchConfigError, Plan, PurgeBatcher, PurgeBatcherBuilder, PurgeItem, PurgeTarget,
-};
+use cf_cache_ext::ConfigError;
+use cf_cache_ext::batch::{Plan, PurgeBatcher, PurgeBatcherBuilder, PurgeItem, PurgeTarget};
 use cf_cache_tests::batch::{Reply, scripted_server};
 use cf_cache_tests::{TestClock, ZONE, client_with_clock};
 
@@ -75,10 +74,10 @@ async fn a_share_outside_1_to_100_percent_is_refused_before_any_request() {
             .build();
         assert_eq!(
             refused.err(),
-            Some(BatchConfigError::OutOfRange {
-                what: "request_budget_percent",
-                requested: usize::from(percent),
-                max: 100,
+            Some(ConfigError::InvalidSetting {
+                setting: "request_budget_percent",
+                value: percent.to_string(),
+                allowed: "between 1 and 100".into(),
             })
         );
     }

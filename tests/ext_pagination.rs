@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use cf_cache_client::types::OriginCloudRegion;
-use cf_cache_client::{Client, Error, RetryPolicy};
+use cf_cache_client::{Client, ConfigError, Error, RetryPolicy};
 use cf_cache_ext::pagination::{PageError, origin_cloud_regions, paginate};
 use cf_cache_tests::{TestClock, ZONE, client, client_with_clock};
 use futures::channel::mpsc;
@@ -132,8 +132,9 @@ fn expected_queries(pages: usize, per_page: usize) -> Vec<String> {
 async fn list_all(client: &Client, read_ahead: bool) -> Vec<OriginCloudRegion> {
     origin_cloud_regions(client, ZONE)
         .read_ahead(read_ahead)
-        .items()
+        .build()
         .expect("the default paging is valid")
+        .items()
         .try_collect()
         .await
         .expect("every page succeeds")
@@ -205,7 +206,7 @@ async fn a_chosen_per_page_is_sent_and_paged_by() {
 
     let pages: Vec<usize> = origin_cloud_regions(&client, ZONE)
         .per_page(50)
-        .pages()
+        .build()
         .expect("50 is a valid page size")
         .map_ok(|page| page.items.len())
         .try_collect()
@@ -228,8 +229,9 @@ async fn a_failure_on_page_3_names_page_3_and_nothing_follows() {
     let client = client(&server);
 
     let seen: Vec<Result<OriginCloudRegion, PageError>> = origin_cloud_regions(&client, ZONE)
-        .items()
+        .build()
         .expect("the default paging is valid")
+        .items()
         .collect()
         .await;
 
@@ -284,8 +286,9 @@ async fn a_page_is_retried_as_the_client_policy_says() {
     let server = serve(Mappings::new(500, true).failing(3, 2, unavailable())).await;
     let no_retries = client(&server).with_retry_policy(RetryPolicy::none());
     let error = origin_cloud_regions(&no_retries, ZONE)
-        .items()
+        .build()
         .expect("the default paging is valid")
+        .items()
         .try_collect::<Vec<_>>()
         .await
         .expect_err("page 3 fails");
@@ -301,17 +304,25 @@ async fn out_of_range_paging_is_refused_before_any_request() {
     let server = serve(Mappings::new(10, true)).await;
     let client = client(&server);
 
-    for (start_page, per_page, field) in [(1, 0, "per_page"), (1, 101, "per_page"), (0, 100, "page")] {
+    for (start_page, per_page, expected, message) in [
+        (1, 0, "per_page", "per_page must be between 1 and 100, not 0"),
+        (1, 101, "per_page", "per_page must be between 1 and 100, not 101"),
+        (0, 100, "start_page", "start_page must be at least 1, not 0"),
+    ] {
         let refused = origin_cloud_regions(&client, ZONE)
             .start_page(start_page)
             .per_page(per_page)
-            .items()
+            .build()
             .err()
             .unwrap_or_else(|| panic!("page {start_page} with per_page {per_page} must be refused"));
-        assert_eq!(refused.field, field);
         assert!(
-            refused.to_string().contains(&per_page.to_string()) || field == "page",
-            "the message names the bad value: {refused}"
+            matches!(&refused, ConfigError::InvalidSetting { setting, .. } if *setting == expected),
+            "{refused:?}"
+        );
+        assert_eq!(
+            refused.to_string(),
+            message,
+            "the setting, the range and the bad value"
         );
     }
     assert!(queries(&server).await.is_empty(), "nothing was sent");
@@ -349,7 +360,7 @@ async fn read_ahead_requests_the_next_page_while_the_caller_still_holds_the_curr
     let client = client(&server);
     let mut pages = origin_cloud_regions(&client, ZONE)
         .read_ahead(true)
-        .pages()
+        .build()
         .expect("the default paging is valid");
 
     let first = pages.next().await.expect("a first page").expect("it succeeds");
@@ -385,8 +396,9 @@ async fn any_list_call_pages_through_the_generic_engine_in_one_line() {
     let mappings: Vec<OriginCloudRegion> =
         paginate(|page, per_page| client.list_origin_cloud_regions(ZONE, Some(page), Some(per_page)))
             .per_page(100)
-            .items()
+            .build()
             .expect("valid paging")
+            .items()
             .try_collect()
             .await
             .expect("every page succeeds");

@@ -8,9 +8,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use cf_cache_client::types::PurgeFileWithHeaders;
-use cf_cache_client::{Client, Error, RetryPolicy};
+use cf_cache_client::{Client, ConfigError, Error, RetryPolicy};
 use cf_cache_ext::batch::{
-    BatchConfigError, BatchReport, BucketLimit, ItemFailure, Outcome, Pacer, Plan, PlanLimits, PurgeBatcher,
+    BatchReport, BucketLimit, ItemFailure, Outcome, Pacer, Plan, PlanLimits, PurgeBatcher,
     PurgeBatcherBuilder, PurgeItem, PurgeTarget, Rate,
 };
 use cf_cache_tests::batch::{Exchange, GateServer, Reply, scripted_server};
@@ -166,27 +166,19 @@ async fn settings_outside_the_plans_limits_are_refused_before_any_request() {
     let builder = || PurgeBatcher::builder(client.clone(), zone());
     assert_eq!(
         refused(builder().plan(Plan::Pro).urls_per_request(101)),
-        BatchConfigError::OutOfRange {
-            what: "urls_per_request",
-            requested: 101,
-            max: 100
-        }
+        ConfigError::invalid_setting("urls_per_request", 101, "between 1 and 100")
     );
     assert_eq!(
         refused(builder().plan(Plan::Enterprise).urls_per_request(501)),
-        BatchConfigError::OutOfRange {
-            what: "urls_per_request",
-            requested: 501,
-            max: 500
-        }
+        ConfigError::invalid_setting("urls_per_request", 501, "between 1 and 500")
     );
-    assert!(matches!(
-        refused(builder().urls_per_request(0)),
-        BatchConfigError::OutOfRange { requested: 0, .. }
-    ));
     assert_eq!(
-        refused(builder().concurrency(0)),
-        BatchConfigError::ZeroConcurrency
+        refused(builder().urls_per_request(0)),
+        ConfigError::invalid_setting("urls_per_request", 0, "between 1 and 100")
+    );
+    assert_eq!(
+        refused(builder().concurrency(0)).to_string(),
+        "concurrency must be at least 1, not 0"
     );
     let too_many_tags = PlanLimits {
         items_per_request: 101,
@@ -194,8 +186,8 @@ async fn settings_outside_the_plans_limits_are_refused_before_any_request() {
     };
     assert!(matches!(
         refused(builder().plan(Plan::Custom(too_many_tags))),
-        BatchConfigError::OutOfRange {
-            what: "items_per_request",
+        ConfigError::InvalidSetting {
+            setting: "items_per_request",
             ..
         }
     ));

@@ -6,9 +6,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cf_cache_client::types::{ReserveClearState, ReserveClearStatus};
-use cf_cache_client::{Error, RetryPolicy};
+use cf_cache_client::{ConfigError, Error, RetryPolicy};
 use cf_cache_ext::reserve_clear::{
-    ClearEndpoint, Progress, ProgressEvent, ReserveClearError, ReserveClearWaiter,
+    ClearEndpoint, Progress, ProgressEvent, ReserveClearError, ReserveClearWaiter, ReserveClearWaiterBuilder,
 };
 use cf_cache_tests::{TestClock, ZONE, client_with_clock};
 use serde_json::{Value, json};
@@ -122,10 +122,10 @@ impl Api {
 
     /// A waiter on this server polling every 1, 2, 4, ... minutes up to 10, without jitter
     /// so the waits can be checked exactly, and recording its progress.
-    fn waiter(&self) -> (ReserveClearWaiter, Arc<Mutex<Vec<String>>>) {
+    fn waiter(&self) -> (ReserveClearWaiterBuilder, Arc<Mutex<Vec<String>>>) {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let log = Arc::clone(&seen);
-        let waiter = ReserveClearWaiter::new(&client_with_clock(&self.server, self.clock.clone()), ZONE)
+        let waiter = ReserveClearWaiter::builder(&client_with_clock(&self.server, self.clock.clone()), ZONE)
             .poll_delays(MINUTE, 10 * MINUTE)
             .jitter(false)
             .on_progress(move |p| {
@@ -220,7 +220,12 @@ async fn a_started_clear_is_polled_with_growing_delays_until_completed() {
     .await;
     let (waiter, log) = api.waiter();
 
-    let done = waiter.start_and_wait().await.expect("the clear completes");
+    let done = waiter
+        .build()
+        .expect("valid settings")
+        .start_and_wait()
+        .await
+        .expect("the clear completes");
 
     assert_completed_with_timestamps(&done);
     assert_eq!(
@@ -266,6 +271,8 @@ async fn progress_carries_the_clock_time_of_each_observation() {
 
     waiter
         .on_progress(move |p| record.lock().expect("not poisoned").push((p.at, p.elapsed)))
+        .build()
+        .expect("valid settings")
         .wait()
         .await
         .expect("the clear completes");
@@ -286,7 +293,13 @@ async fn jittered_delays_stay_between_the_minimum_and_the_maximum() {
     api.script("GET", CLEAR, script).await;
     let (waiter, _) = api.waiter();
 
-    waiter.jitter(true).wait().await.expect("the clear completes");
+    waiter
+        .jitter(true)
+        .build()
+        .expect("valid settings")
+        .wait()
+        .await
+        .expect("the clear completes");
 
     let sleeps = api.clock.sleeps();
     assert_eq!(sleeps.len(), 12);
@@ -318,6 +331,8 @@ async fn a_clear_already_running_is_followed_not_started_again() {
     let (waiter, log) = api.waiter();
 
     let done = waiter
+        .build()
+        .expect("valid settings")
         .start_and_wait()
         .await
         .expect("the running clear completes");
@@ -353,6 +368,8 @@ async fn a_start_refused_because_a_clear_is_running_resumes_waiting() {
     let (waiter, log) = api.waiter();
 
     let done = waiter
+        .build()
+        .expect("valid settings")
         .start_and_wait()
         .await
         .expect("the running clear completes");
@@ -387,7 +404,12 @@ async fn a_start_that_fails_with_no_clear_running_is_a_start_error() {
         .await;
     let (waiter, _) = api.waiter();
 
-    let error = waiter.start_and_wait().await.expect_err("the start is refused");
+    let error = waiter
+        .build()
+        .expect("valid settings")
+        .start_and_wait()
+        .await
+        .expect_err("the start is refused");
 
     match &error {
         ReserveClearError::Start {
@@ -417,6 +439,8 @@ async fn the_smart_shield_endpoint_pair_is_used_throughout() {
 
     let done = waiter
         .endpoint(ClearEndpoint::SmartShield)
+        .build()
+        .expect("valid settings")
         .start_and_wait()
         .await
         .expect("the clear completes");
@@ -438,7 +462,12 @@ async fn waiting_without_starting_returns_at_once_when_the_last_clear_completed(
     api.script("GET", CLEAR, [completed()]).await;
     let (waiter, _) = api.waiter();
 
-    let done = waiter.wait().await.expect("nothing to wait for");
+    let done = waiter
+        .build()
+        .expect("valid settings")
+        .wait()
+        .await
+        .expect("nothing to wait for");
 
     assert_completed_with_timestamps(&done);
     assert!(api.clock.sleeps().is_empty());
@@ -466,7 +495,12 @@ async fn cache_reserve_on_without_the_opt_in_is_its_own_error_saying_what_to_do(
         .await;
     let (waiter, _) = api.waiter();
 
-    let error = waiter.start_and_wait().await.expect_err("the start is refused");
+    let error = waiter
+        .build()
+        .expect("valid settings")
+        .start_and_wait()
+        .await
+        .expect_err("the start is refused");
 
     match &error {
         ReserveClearError::CacheReserveOn {
@@ -502,6 +536,8 @@ async fn with_the_opt_in_cache_reserve_is_turned_off_before_the_start() {
 
     let done = waiter
         .turn_off_cache_reserve(true)
+        .build()
+        .expect("valid settings")
         .start_and_wait()
         .await
         .expect("the clear completes");
@@ -542,6 +578,8 @@ async fn with_the_opt_in_cache_reserve_already_off_is_left_alone() {
 
     waiter
         .turn_off_cache_reserve(true)
+        .build()
+        .expect("valid settings")
         .start_and_wait()
         .await
         .expect("the clear completes");
@@ -579,6 +617,8 @@ async fn a_1152_right_after_turning_cache_reserve_off_says_to_try_again() {
 
     let error = waiter
         .turn_off_cache_reserve(true)
+        .build()
+        .expect("valid settings")
         .start_and_wait()
         .await
         .expect_err("the API has not caught up");
@@ -613,6 +653,8 @@ async fn a_failure_to_turn_cache_reserve_off_stops_before_the_start() {
 
     let error = waiter
         .turn_off_cache_reserve(true)
+        .build()
+        .expect("valid settings")
         .start_and_wait()
         .await
         .expect_err("the PATCH is refused");
@@ -633,7 +675,12 @@ async fn waiting_on_a_zone_never_cleared_is_its_own_error() {
     api.script("GET", CLEAR, [never_cleared()]).await;
     let (waiter, _) = api.waiter();
 
-    let error = waiter.wait().await.expect_err("there is nothing to wait for");
+    let error = waiter
+        .build()
+        .expect("valid settings")
+        .wait()
+        .await
+        .expect_err("there is nothing to wait for");
 
     assert!(
         matches!(&error, ReserveClearError::NeverCleared { source } if source.has_code(1142)),
@@ -655,6 +702,8 @@ async fn the_deadline_ends_the_wait_with_the_last_status_after_the_expected_poll
 
     let error = waiter
         .deadline(30 * MINUTE)
+        .build()
+        .expect("valid settings")
         .wait()
         .await
         .expect_err("the clear never completes");
@@ -682,9 +731,14 @@ async fn the_deadline_ends_the_wait_with_the_last_status_after_the_expected_poll
 async fn the_default_deadline_outlasts_a_day_of_polling() {
     let api = Api::new().await;
     api.script("GET", CLEAR, [in_progress()]).await;
-    let waiter = ReserveClearWaiter::new(&client_with_clock(&api.server, api.clock.clone()), ZONE);
+    let waiter = ReserveClearWaiter::builder(&client_with_clock(&api.server, api.clock.clone()), ZONE);
 
-    let error = waiter.wait().await.expect_err("the clear never completes");
+    let error = waiter
+        .build()
+        .expect("valid settings")
+        .wait()
+        .await
+        .expect_err("the clear never completes");
 
     let total: Duration = api.clock.sleeps().iter().sum();
     assert_eq!(
@@ -712,7 +766,12 @@ async fn a_5xx_while_polling_is_retried_by_the_client_and_the_wait_goes_on() {
         .await;
     let (waiter, log) = api.waiter();
 
-    let done = waiter.wait().await.expect("the clear completes");
+    let done = waiter
+        .build()
+        .expect("valid settings")
+        .wait()
+        .await
+        .expect("the clear completes");
 
     assert_completed_with_timestamps(&done);
     let sleeps = api.clock.sleeps();
@@ -755,6 +814,8 @@ async fn transient_poll_failures_are_tolerated_up_to_the_limit() {
     let done = waiter
         .retry_policy(RetryPolicy::none())
         .max_poll_errors(2)
+        .build()
+        .expect("valid settings")
         .wait()
         .await
         .expect("two failures in a row are tolerated");
@@ -783,6 +844,8 @@ async fn too_many_failed_polls_in_a_row_end_the_wait_with_the_last_status() {
     let error = waiter
         .retry_policy(RetryPolicy::none())
         .max_poll_errors(2)
+        .build()
+        .expect("valid settings")
         .wait()
         .await
         .expect_err("the third failure in a row ends it");
@@ -816,7 +879,12 @@ async fn a_poll_failure_that_will_not_pass_ends_the_wait_at_once() {
     .await;
     let (waiter, _) = api.waiter();
 
-    let error = waiter.wait().await.expect_err("a 403 is not tolerated");
+    let error = waiter
+        .build()
+        .expect("valid settings")
+        .wait()
+        .await
+        .expect_err("a 403 is not tolerated");
 
     assert!(
         matches!(&error, ReserveClearError::Status { source, polls: 1, last_status: Some(_) } if source.has_code(10000)),
@@ -830,38 +898,55 @@ async fn a_poll_failure_that_will_not_pass_ends_the_wait_at_once() {
 // ---------------------------------------------------------------------------------------------
 
 #[tokio::test]
-async fn bad_settings_and_zone_ids_are_refused_before_any_request() {
+async fn bad_settings_are_refused_by_build_naming_the_setting() {
     let api = Api::new().await;
-    api.script("GET", CLEAR, [completed()]).await;
     let client = client_with_clock(&api.server, api.clock.clone());
     let cases = [
         (
             "zero minimum delay",
-            ReserveClearWaiter::new(&client, ZONE).poll_delays(Duration::ZERO, MINUTE),
+            ReserveClearWaiter::builder(&client, ZONE).poll_delays(Duration::ZERO, MINUTE),
             "poll_delays",
         ),
         (
             "minimum above maximum",
-            ReserveClearWaiter::new(&client, ZONE).poll_delays(10 * MINUTE, MINUTE),
+            ReserveClearWaiter::builder(&client, ZONE).poll_delays(10 * MINUTE, MINUTE),
             "poll_delays",
         ),
         (
             "zero deadline",
-            ReserveClearWaiter::new(&client, ZONE).deadline(Duration::ZERO),
+            ReserveClearWaiter::builder(&client, ZONE).deadline(Duration::ZERO),
             "deadline",
-        ),
-        ("empty zone id", ReserveClearWaiter::new(&client, ""), "zone_id"),
-        (
-            "zone id with a slash",
-            ReserveClearWaiter::new(&client, "a/b"),
-            "zone_id",
         ),
     ];
 
-    for (case, waiter, field) in cases {
+    for (case, builder, expected) in cases {
+        match builder.build() {
+            Err(ConfigError::InvalidSetting { setting, .. }) => assert_eq!(setting, expected, "{case}"),
+            other => panic!("{case}: expected InvalidSetting, got {other:?}"),
+        }
+    }
+    let zero = ReserveClearWaiter::builder(&client, ZONE)
+        .deadline(Duration::ZERO)
+        .build()
+        .expect_err("refused");
+    assert_eq!(zero.to_string(), "deadline must be above zero, not 0s");
+    assert!(api.requests().await.is_empty(), "nothing was sent");
+}
+
+#[tokio::test]
+async fn bad_zone_ids_are_refused_before_any_request() {
+    let api = Api::new().await;
+    api.script("GET", CLEAR, [completed()]).await;
+    let client = client_with_clock(&api.server, api.clock.clone());
+    for zone in ["", "a/b"] {
+        let waiter = ReserveClearWaiter::builder(&client, zone)
+            .build()
+            .expect("the zone id is request data, not a setting");
         match waiter.start_and_wait().await {
-            Err(ReserveClearError::InvalidRequest(refused)) => assert_eq!(refused.field, field, "{case}"),
-            other => panic!("{case}: expected InvalidRequest, got {other:?}"),
+            Err(ReserveClearError::InvalidRequest(refused)) => {
+                assert_eq!(refused.field, "zone_id", "{zone:?}")
+            }
+            other => panic!("{zone:?}: expected InvalidRequest, got {other:?}"),
         }
     }
     assert!(api.requests().await.is_empty(), "nothing was sent");

@@ -85,9 +85,10 @@ async fn mappings_are_stored_canonically_and_page_through_the_ext_paginator() {
             .await);
         assert!(result.failed.is_empty());
     }
-    let pages = origin_cloud_regions(&client, ZONE).items();
+    let pages = origin_cloud_regions(&client, ZONE).build();
     let all: Vec<_> = pages
         .unwrap_or_else(|e| panic!("default paging must be valid: {e}"))
+        .items()
         .try_collect()
         .await
         .unwrap_or_else(|e| panic!("every page must arrive: {e}"));
@@ -119,9 +120,10 @@ async fn a_full_zone_of_3500_mappings_reads_ahead_in_exactly_35_pages() {
             .batch_upsert_origin_cloud_regions(ZONE, &typed(json!(batch)))
             .await);
     }
-    let pages = origin_cloud_regions(&client, ZONE).read_ahead(true).items();
+    let pages = origin_cloud_regions(&client, ZONE).read_ahead(true).build();
     let all: Vec<_> = pages
         .unwrap_or_else(|e| panic!("default paging must be valid: {e}"))
+        .items()
         .try_collect()
         .await
         .unwrap_or_else(|e| panic!("every page must arrive: {e}"));

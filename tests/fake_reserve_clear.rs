@@ -34,8 +34,10 @@ async fn start_and_wait_turns_cache_reserve_off_and_returns_once_the_clear_compl
     let fake = fake_with_clear_of(5 * HOUR).await;
     turn_cache_reserve(&fake, ToggleValue::On).await;
     let started_at = fake.clock().now();
-    let waited = ReserveClearWaiter::new(&client(&fake), ZONE)
+    let waited = ReserveClearWaiter::builder(&client(&fake), ZONE)
         .turn_off_cache_reserve(true)
+        .build()
+        .expect("valid settings")
         .start_and_wait()
         .await;
     let done = waited.unwrap_or_else(|e| panic!("the clear must complete: {e}"));
@@ -72,7 +74,9 @@ async fn start_and_wait_turns_cache_reserve_off_and_returns_once_the_clear_compl
 async fn without_turning_it_off_cache_reserve_on_is_refused_and_nothing_starts() {
     let fake = fake_with_clear_of(HOUR).await;
     turn_cache_reserve(&fake, ToggleValue::On).await;
-    let waited = ReserveClearWaiter::new(&client(&fake), ZONE)
+    let waited = ReserveClearWaiter::builder(&client(&fake), ZONE)
+        .build()
+        .expect("valid settings")
         .start_and_wait()
         .await;
     assert!(
@@ -86,7 +90,11 @@ async fn without_turning_it_off_cache_reserve_on_is_refused_and_nothing_starts()
 #[tokio::test]
 async fn waiting_on_a_zone_that_never_cleared_is_never_cleared() {
     let fake = fake_with_clear_of(HOUR).await;
-    let waited = ReserveClearWaiter::new(&client(&fake), ZONE).wait().await;
+    let waited = ReserveClearWaiter::builder(&client(&fake), ZONE)
+        .build()
+        .expect("valid settings")
+        .wait()
+        .await;
     assert!(
         matches!(waited, Err(ReserveClearError::NeverCleared { .. })),
         "{waited:?}"
@@ -102,8 +110,10 @@ async fn a_running_clear_is_followed_not_restarted_on_the_smart_shield_path() {
         .await;
     let first = first.unwrap_or_else(|e| panic!("the clear must start: {e}"));
     fake.advance(3 * HOUR);
-    let done = ReserveClearWaiter::new(&client, ZONE)
+    let done = ReserveClearWaiter::builder(&client, ZONE)
         .endpoint(ClearEndpoint::SmartShield)
+        .build()
+        .expect("valid settings")
         .start_and_wait()
         .await
         .unwrap_or_else(|e| panic!("the running clear must be followed to completion: {e}"));
@@ -142,7 +152,9 @@ async fn cache_reserve_cannot_be_turned_on_while_the_clear_runs() {
 #[tokio::test]
 async fn a_clear_longer_than_the_deadline_ends_the_wait_with_the_last_status() {
     let fake = fake_with_clear_of(30 * HOUR).await;
-    let waited = ReserveClearWaiter::new(&client(&fake), ZONE)
+    let waited = ReserveClearWaiter::builder(&client(&fake), ZONE)
+        .build()
+        .expect("valid settings")
         .start_and_wait()
         .await;
     let Err(ReserveClearError::DeadlineExceeded { last_status, .. }) = waited else {
@@ -159,7 +171,9 @@ async fn the_waiter_rides_out_seeded_server_errors_while_polling() {
         ..Faults::default()
     };
     let fake = start(Config::new().reserve_clear_duration(2 * HOUR).faults(faults)).await;
-    let waited = ReserveClearWaiter::new(&client(&fake), ZONE)
+    let waited = ReserveClearWaiter::builder(&client(&fake), ZONE)
+        .build()
+        .expect("valid settings")
         .start_and_wait()
         .await;
     let done = waited.unwrap_or_else(|e| panic!("transient 503s must not end the wait: {e}"));

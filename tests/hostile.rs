@@ -61,6 +61,7 @@ use cf_cache_client::{
 use cf_cache_ext::batch::{ItemFailure, Outcome, Plan, PurgeBatcher, PurgeItem, PurgeTarget};
 use cf_cache_ext::pagination::{PageError, origin_cloud_regions};
 use cf_cache_ext::reserve_clear::{ReserveClearError, ReserveClearWaiter};
+use cf_cache_tests::batch::envelope;
 use cf_cache_tests::{TOKEN, TestClock, ZONE};
 use futures::StreamExt;
 use serde_json::{Value, json};
@@ -294,10 +295,6 @@ fn json_response(status: u16, body: &Value) -> Vec<u8> {
         &[("content-type", "application/json")],
         body.to_string().as_bytes(),
     )
-}
-
-fn envelope(result: Value) -> Value {
-    json!({"success": true, "errors": [], "messages": [], "result": result})
 }
 
 fn cache_reserve_on() -> Vec<u8> {
@@ -1023,8 +1020,9 @@ async fn a_list_that_ignores_page_ends_with_a_repeated_page_error() {
     let server = Server::start("127.0.0.1", |_, _| Reply::Bytes(page_of(0))).await;
     let client = client(&server);
     let seen: Vec<_> = origin_cloud_regions(&client, ZONE)
-        .items()
+        .build()
         .expect("the default paging is valid")
+        .items()
         .collect()
         .await;
     assert_eq!(seen.len(), 101, "page 1, then the error");
@@ -1046,8 +1044,9 @@ async fn a_list_that_never_ends_stops_at_max_pages() {
     let client = client(&server);
     let seen: Vec<_> = origin_cloud_regions(&client, ZONE)
         .max_pages(50)
-        .items()
+        .build()
         .expect("the paging is valid")
+        .items()
         .collect()
         .await;
     assert_eq!(seen.len(), 5_001);
@@ -1088,8 +1087,10 @@ async fn wait_forever(clock: Arc<dyn Clock>) -> (Server, Result<(), ReserveClear
             .base_url(server.base_url())
             .clock(Arc::clone(&clock)),
     );
-    let outcome = ReserveClearWaiter::new(&client, ZONE)
+    let outcome = ReserveClearWaiter::builder(&client, ZONE)
         .jitter(false)
+        .build()
+        .expect("valid settings")
         .wait()
         .await
         .map(drop);

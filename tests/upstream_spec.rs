@@ -5,10 +5,8 @@
 //! with its prose removed, rebuilt by `cargo xtask fixture`), so this runs on any clone.
 //! `.ci/run` checks the fixture against the upstream file in `../shared`.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
 use cf_cache_tests::{scratch_target_dir, workspace_root};
+use xtask::try_spec::Scratch;
 
 fn fixture_bytes() -> Vec<u8> {
     let path = workspace_root().join(xtask::fixture::FIXTURE_FILE);
@@ -58,74 +56,26 @@ fn upstream_spec_generates_every_operation() {
     );
 }
 
-fn copy_tree(from: &Path, to: &Path, skip: &Path) {
-    std::fs::create_dir_all(to).expect("create dir");
-    for entry in std::fs::read_dir(from).expect("read dir").flatten() {
-        let path = entry.path();
-        if path == skip {
-            continue;
-        }
-        let target = to.join(entry.file_name());
-        if path.is_dir() {
-            copy_tree(&path, &target, skip);
-        } else {
-            std::fs::copy(&path, &target).expect("copy file");
-        }
-    }
-}
-
 /// Builds a scratch workspace (`target/<name>`) holding the two SDK crates with the
-/// hand-written parts copied from this repository and the generated parts from `files`.
-fn scratch_workspace(name: &str, files: Vec<xtask::GeneratedFile>) -> PathBuf {
+/// hand-written parts copied from this repository and the generated parts from `files`, as
+/// `cargo xtask try-spec` does, and runs `cargo check` on it; panics with the compiler's
+/// output if it fails.
+fn assert_compiles(name: &str, files: &[xtask::GeneratedFile], what: &str) {
     let root = workspace_root();
-    let scratch = root.join("target").join(name);
-    let _ = std::fs::remove_dir_all(&scratch);
-    for krate in ["cf-cache-types", "cf-cache-client"] {
-        let from = root.join("crates").join(krate);
-        copy_tree(
-            &from,
-            &scratch.join("crates").join(krate),
-            &from.join("src/generated"),
-        );
-    }
-    for file in files {
-        let target = scratch.join(&file.path);
-        std::fs::create_dir_all(target.parent().expect("has a parent")).expect("create dir");
-        std::fs::write(target, file.contents).expect("write generated file");
-    }
-    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).expect("root manifest");
-    let start = manifest.find("members = [").expect("members list");
-    let end = start + manifest[start..].find(']').expect("end of members");
-    let manifest = format!(
-        "{}members = [\"crates/cf-cache-types\", \"crates/cf-cache-client\"{}",
-        &manifest[..start],
-        &manifest[end..]
-    );
-    std::fs::write(scratch.join("Cargo.toml"), manifest).expect("write manifest");
-    std::fs::copy(root.join("Cargo.lock"), scratch.join("Cargo.lock")).expect("copy lockfile");
+    let scratch = Scratch {
+        workspace: root.join("target").join(name),
+        target: scratch_target_dir(),
+    };
     scratch
-}
-
-/// Runs `cargo check` on a scratch workspace; panics with the compiler's output if it fails.
-fn assert_compiles(scratch: &Path, what: &str) {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let output = Command::new(cargo)
-        .args(["check", "--quiet", "--workspace"])
-        .current_dir(scratch)
-        .env("CARGO_TARGET_DIR", scratch_target_dir())
-        .output()
-        .expect("cargo runs");
-    assert!(
-        output.status.success(),
-        "crates generated from {what} do not compile:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+        .build(&root, files)
+        .expect("the scratch workspace is written");
+    let (compiled, _, stderr) = scratch.check().expect("cargo runs");
+    assert!(compiled, "crates generated from {what} do not compile:\n{stderr}");
 }
 
 #[test]
 fn crates_generated_from_the_upstream_spec_compile() {
-    let scratch = scratch_workspace("upstream-spec-check", upstream_files());
-    assert_compiles(&scratch, "the upstream spec");
+    assert_compiles("upstream-spec-check", &upstream_files(), "the upstream spec");
 }
 
 /// Names a spec may use but Rust may not: keyword operation, parameter, property and schema
@@ -169,6 +119,5 @@ components:
 fn crates_generated_from_a_spec_of_rust_keywords_compile() {
     let files = xtask::generate(KEYWORD_SPEC.as_bytes(), "keywords.yaml")
         .unwrap_or_else(|e| panic!("keyword names are mapped, not refused: {e}"));
-    let scratch = scratch_workspace("keyword-spec-check", files);
-    assert_compiles(&scratch, "a spec of Rust keywords");
+    assert_compiles("keyword-spec-check", &files, "a spec of Rust keywords");
 }

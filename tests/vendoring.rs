@@ -78,7 +78,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let accepted = client.purge_cache(&zone, &body).await?;
     println!("purge {}", accepted.id);
 
-    let mappings: Vec<_> = origin_cloud_regions(&client, &zone).items()?.try_collect().await?;
+    let mappings: Vec<_> = origin_cloud_regions(&client, &zone).build()?.items().try_collect().await?;
     for mapping in mappings {
         println!("mapping {} {} {}", mapping.origin_ip, mapping.vendor, mapping.region);
     }

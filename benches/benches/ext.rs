@@ -215,7 +215,7 @@ async fn paginate_sdk(base: &str, read_ahead: bool, work: Duration) -> usize {
     let mut pages = origin_cloud_regions(&client, ZONE)
         .per_page(PER_PAGE)
         .read_ahead(read_ahead)
-        .pages()
+        .build()
         .expect("valid paging");
     let mut items = 0;
     while let Some(page) = pages.try_next().await.expect("page fetched") {

@@ -2,7 +2,8 @@
 //! naming the place, and leaves every generated file as it was.
 
 use std::path::Path;
-use std::process::Command;
+
+mod support;
 
 const GOOD_OPERATION: &str = r##"
 openapi: 3.0.3
@@ -33,13 +34,7 @@ fn regen(spec: &[u8]) -> (Outcome, tempfile::TempDir) {
     let sentinel = dir.path().join(xtask::TYPES_FILE);
     std::fs::create_dir_all(sentinel.parent().expect("parent")).expect("mkdir");
     std::fs::write(&sentinel, "// committed generated file\n").expect("write sentinel");
-    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(["regen", "--spec"])
-        .arg(&spec_path)
-        .arg("--out")
-        .arg(dir.path())
-        .output()
-        .expect("xtask runs");
+    let output = support::regen_into(&spec_path, dir.path(), &[]);
     let outcome = Outcome {
         code: output.status.code(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
@@ -147,13 +142,7 @@ fn check_mode_lists_stale_files_and_writes_nothing() {
     let dir = tempfile::tempdir().expect("temp dir");
     let spec_path = dir.path().join("spec.yaml");
     std::fs::write(&spec_path, GOOD_OPERATION).expect("write spec");
-    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(["regen", "--check", "--spec"])
-        .arg(&spec_path)
-        .arg("--out")
-        .arg(dir.path())
-        .output()
-        .expect("xtask runs");
+    let output = support::regen_into(&spec_path, dir.path(), &["--check"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1));
     assert!(

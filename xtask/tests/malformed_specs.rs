@@ -10,7 +10,8 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+mod support;
 
 /// Corpus file -> what the error message must contain (besides the spec's name).
 const CORPUS: [(&str, &[&str]); 19] = [
@@ -154,13 +155,7 @@ struct Run {
 
 fn regen(spec: &Path) -> Run {
     let scratch = scratch();
-    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(["regen", "--spec"])
-        .arg(spec)
-        .arg("--out")
-        .arg(scratch.path())
-        .output()
-        .expect("xtask runs");
+    let output = support::regen_into(spec, scratch.path(), &[]);
     Run {
         code: output.status.code(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),

@@ -2,10 +2,10 @@
 //! or operation, and marks what breaks callers. The last test runs the real `regen` binary
 //! twice, as a maintainer would after editing the spec.
 
-use std::process::Command;
-
 use serde_yaml::Value;
 use xtask::surface::Surface;
+
+mod support;
 
 const SPEC: &str = r##"
 openapi: 3.0.3
@@ -224,15 +224,7 @@ fn a_description_edit_changes_nothing() {
 fn regen_prints_breaking_changes_first_with_the_call_for_a_major_bump() {
     let temp = tempfile::tempdir().expect("temp dir");
     let spec = temp.path().join("spec.yaml");
-    let regen = || {
-        Command::new(env!("CARGO_BIN_EXE_xtask"))
-            .args(["regen", "--spec"])
-            .arg(&spec)
-            .arg("--out")
-            .arg(temp.path())
-            .output()
-            .expect("regen runs")
-    };
+    let regen = || support::regen_into(&spec, temp.path(), &[]);
     std::fs::write(&spec, SPEC).expect("write spec");
     assert!(regen().status.success());
 

@@ -261,10 +261,19 @@ impl ClientBuilder {
             connect_timeout: self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
         };
         if limits.max_response_bytes == 0 {
-            return Err(ConfigError::InvalidLimit("max_response_bytes must be above zero"));
+            return Err(ConfigError::invalid_setting(
+                "max_response_bytes",
+                0,
+                "above zero",
+            ));
         }
-        if limits.attempt_timeout.is_zero() || limits.connect_timeout.is_zero() {
-            return Err(ConfigError::InvalidLimit("timeouts must be above zero"));
+        for (setting, timeout) in [
+            ("timeout", limits.attempt_timeout),
+            ("connect_timeout", limits.connect_timeout),
+        ] {
+            if timeout.is_zero() {
+                return Err(ConfigError::invalid_setting(setting, "0s", "above zero"));
+            }
         }
         let mut http = self
             .http
@@ -375,17 +384,46 @@ pub enum ConfigError {
         "refusing plain http to {0}: credentials would travel unencrypted; use https or allow_insecure_http(true)"
     )]
     InsecureBaseUrl(String),
-    /// A limit that cannot work (a zero timeout or size cap).
-    #[error("invalid limit: {0}")]
-    InvalidLimit(&'static str),
+    /// A setting outside the values that can work (a zero timeout or size cap here; a page
+    /// size or poll delay in cf-cache-ext, whose builders report theirs with this too).
+    #[error("{setting} must be {allowed}, not {value}")]
+    InvalidSetting {
+        /// The setting, named as the builder method that sets it.
+        setting: &'static str,
+        /// The value given.
+        value: String,
+        /// The values allowed, e.g. `between 1 and 100`.
+        allowed: String,
+    },
     /// reqwest could not build its client (TLS backend initialisation, say).
     #[error("cannot build the HTTP client: {0}")]
     Http(String),
 }
 
+impl ConfigError {
+    /// [`ConfigError::InvalidSetting`] for `setting`, given `value`, which must be `allowed`.
+    pub fn invalid_setting(
+        setting: &'static str,
+        value: impl fmt::Display,
+        allowed: impl Into<String>,
+    ) -> Self {
+        Self::InvalidSetting {
+            setting,
+            value: value.to_string(),
+            allowed: allowed.into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bad_setting_names_itself_and_what_is_allowed() {
+        let err = ConfigError::invalid_setting("per_page", 0, "between 1 and 100");
+        assert_eq!(err.to_string(), "per_page must be between 1 and 100, not 0");
+    }
 
     #[test]
     fn credentials_in_the_base_url_are_refused_without_being_echoed() {

@@ -30,6 +30,7 @@ pub use cf_cache_types as types;
 #[doc(hidden)]
 #[path = "fuzzing.rs"]
 pub mod __fuzz;
+mod backoff;
 mod body;
 mod client;
 pub mod clock;
@@ -45,6 +46,7 @@ mod retry;
 mod runtime;
 pub mod validate;
 
+pub use backoff::Backoff;
 pub use body::RawBody;
 pub use client::{Client, ClientBuilder, ConfigError, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES};
 pub use clock::{Clock, SystemClock};

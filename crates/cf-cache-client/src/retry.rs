@@ -11,6 +11,7 @@ use std::time::{Duration, SystemTime};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderName};
 
+use crate::backoff::Backoff;
 use crate::runtime::decode::retry_after;
 
 /// How a client retries. Cheap to copy; set per client with
@@ -19,21 +20,24 @@ use crate::runtime::decode::retry_after;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     max_retries: u32,
-    initial_backoff: Duration,
-    max_backoff: Duration,
+    backoff: Backoff,
     max_wait: Duration,
-    jitter: bool,
 }
+
+/// The backoff of [`RetryPolicy::default`]: 0.5 s doubling up to 8 s, up to a quarter off.
+const DEFAULT_BACKOFF: Backoff =
+    Backoff::new(Duration::from_millis(500), Duration::from_secs(8)).with_jitter_percent(JITTER_PERCENT);
+
+/// What [`RetryPolicy::with_jitter`] turns on: up to a quarter off, as the official SDKs do.
+const JITTER_PERCENT: u8 = 25;
 
 impl Default for RetryPolicy {
     /// 2 retries, backoff 0.5 s doubling up to 8 s with jitter, server waits honoured up to 60 s.
     fn default() -> Self {
         Self {
             max_retries: 2,
-            initial_backoff: Duration::from_millis(500),
-            max_backoff: Duration::from_secs(8),
+            backoff: DEFAULT_BACKOFF,
             max_wait: Duration::from_secs(60),
-            jitter: true,
         }
     }
 }
@@ -53,15 +57,22 @@ impl RetryPolicy {
         self
     }
 
+    /// The schedule of waits when the server gives none (default 0.5 s doubling up to 8 s,
+    /// up to a quarter off at random). A wait the server asks for always wins over it.
+    pub fn with_backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
     /// The first backoff when the server gives no wait; it doubles on each retry.
     pub fn with_initial_backoff(mut self, delay: Duration) -> Self {
-        self.initial_backoff = delay;
+        self.backoff = self.backoff.with_initial(delay);
         self
     }
 
     /// The longest backoff computed by doubling.
     pub fn with_max_backoff(mut self, delay: Duration) -> Self {
-        self.max_backoff = delay;
+        self.backoff = self.backoff.with_max(delay);
         self
     }
 
@@ -75,7 +86,9 @@ impl RetryPolicy {
     /// Whether computed backoffs are randomised (by up to -25%) so that many clients failing
     /// together do not retry together. Server-requested waits are never randomised.
     pub fn with_jitter(mut self, jitter: bool) -> Self {
-        self.jitter = jitter;
+        self.backoff = self
+            .backoff
+            .with_jitter_percent(if jitter { JITTER_PERCENT } else { 0 });
         self
     }
 
@@ -89,10 +102,14 @@ impl RetryPolicy {
         self.max_wait
     }
 
+    /// See [`RetryPolicy::with_backoff`].
+    pub fn backoff_schedule(&self) -> Backoff {
+        self.backoff
+    }
+
     /// The computed backoff before retry number `retry` (0 for the first), without jitter.
     pub fn backoff(&self, retry: u32) -> Duration {
-        let factor = 2u32.saturating_pow(retry.min(31));
-        self.initial_backoff.saturating_mul(factor).min(self.max_backoff)
+        self.backoff.delay(retry)
     }
 
     /// Decides what follows an attempt that ended with `outcome`, after `retries_done`
@@ -129,17 +146,9 @@ impl RetryPolicy {
             Some(wait) if wait > self.max_wait => Verdict::WaitTooLong,
             Some(wait) => Verdict::Retry { wait, reason },
             None => Verdict::Retry {
-                wait: self.jittered(self.backoff(retries_done)),
+                wait: self.backoff.sample(retries_done),
                 reason,
             },
-        }
-    }
-
-    fn jittered(&self, delay: Duration) -> Duration {
-        if self.jitter {
-            delay.mul_f64(1.0 - 0.25 * fastrand::f64())
-        } else {
-            delay
         }
     }
 }
@@ -308,13 +317,22 @@ mod tests {
 
     #[test]
     fn jitter_only_shortens_and_by_at_most_a_quarter() {
-        let p = RetryPolicy::default();
-        for _ in 0..1000 {
-            let w = p.jittered(Duration::from_millis(1000));
-            assert!(
-                w <= Duration::from_millis(1000) && w >= Duration::from_millis(750),
-                "{w:?}"
-            );
-        }
+        let b = RetryPolicy::default().backoff_schedule();
+        assert_eq!(b.jittered(1, 0.0), Duration::from_millis(1000));
+        assert_eq!(b.jittered(1, 1.0), Duration::from_millis(750));
+        assert_eq!(
+            steady().backoff_schedule().jittered(1, 1.0),
+            Duration::from_millis(1000)
+        );
+    }
+
+    #[test]
+    fn the_backoff_setters_keep_the_rest_of_the_schedule() {
+        let p = RetryPolicy::default()
+            .with_initial_backoff(Duration::from_secs(1))
+            .with_max_backoff(Duration::from_secs(3));
+        assert_eq!(p.backoff_schedule().jitter_percent(), 25);
+        let waits: Vec<u64> = (0..4).map(|n| p.backoff(n).as_secs()).collect();
+        assert_eq!(waits, [1, 2, 3, 3]);
     }
 }

@@ -22,7 +22,10 @@ async fn main() -> ExitCode {
 
 async fn run() -> Result<(), Box<dyn Error>> {
     let (client, zone) = common::client_and_zone()?;
-    let mut mappings = origin_cloud_regions(&client, &zone).read_ahead(true).items()?;
+    let mut mappings = origin_cloud_regions(&client, &zone)
+        .read_ahead(true)
+        .build()?
+        .items();
     let mut count = 0usize;
     while let Some(mapping) = mappings.try_next().await? {
         count += 1;

@@ -44,10 +44,11 @@ async fn run() -> Result<(), Box<dyn Error>> {
     }
 
     let (client, zone) = common::client_and_zone()?;
-    let waiter = ReserveClearWaiter::new(&client, zone)
+    let waiter = ReserveClearWaiter::builder(&client, zone)
         .endpoint(endpoint)
         .turn_off_cache_reserve(turn_off)
-        .on_progress(print_progress);
+        .on_progress(print_progress)
+        .build()?;
     let done = if start {
         waiter.start_and_wait().await?
     } else {

@@ -1,41 +1,19 @@
-//! Settings every batcher shares, and the error for settings that cannot work.
+//! Settings every batcher shares, and their checks.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use cf_cache_client::Client;
+use cf_cache_client::{Client, ConfigError};
 
 use super::classify::OversizeRule;
 use super::engine::Settings;
 use super::pacing::Pacer;
 use super::plan::{API_REQUEST_LIMIT, WindowLimit};
-
-/// A batcher setting that cannot work; reported by `build()`, before any request.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum BatchConfigError {
-    /// `concurrency(0)` would never send anything.
-    #[error("concurrency must be at least 1")]
-    ZeroConcurrency,
-    /// A per-request item count outside what the API accepts.
-    #[error("{what} must be between 1 and {max}, not {requested}")]
-    OutOfRange {
-        /// Which setting.
-        what: &'static str,
-        /// The value given.
-        requested: usize,
-        /// The largest value allowed.
-        max: usize,
-    },
-}
+use crate::settings;
 
 /// Checks that `requested` is in `1..=max`.
-pub(crate) fn in_range(what: &'static str, requested: usize, max: usize) -> Result<usize, BatchConfigError> {
-    if (1..=max).contains(&requested) {
-        Ok(requested)
-    } else {
-        Err(BatchConfigError::OutOfRange { what, requested, max })
-    }
+pub(crate) fn in_range(what: &'static str, requested: usize, max: usize) -> Result<usize, ConfigError> {
+    settings::in_range(what, requested, 1, max)
 }
 
 /// How a batcher paces itself.
@@ -81,18 +59,18 @@ impl Common {
         &self,
         client: &Client,
         default_pacer: impl FnOnce(WindowLimit) -> Pacer,
-    ) -> Result<Settings, BatchConfigError> {
-        if self.concurrency == 0 {
-            return Err(BatchConfigError::ZeroConcurrency);
-        }
-        let budget =
-            API_REQUEST_LIMIT
-                .share(self.request_budget_percent)
-                .ok_or(BatchConfigError::OutOfRange {
-                    what: "request_budget_percent",
-                    requested: usize::from(self.request_budget_percent),
-                    max: 100,
-                })?;
+    ) -> Result<Settings, ConfigError> {
+        settings::at_least("concurrency", self.concurrency, 1)?;
+        // No share for 0 % or above 100 %; 1 % of 1,200 requests is still 12.
+        let budget = API_REQUEST_LIMIT
+            .share(self.request_budget_percent)
+            .ok_or_else(|| {
+                ConfigError::invalid_setting(
+                    "request_budget_percent",
+                    self.request_budget_percent,
+                    "between 1 and 100",
+                )
+            })?;
         let pacer = match &self.pacing {
             Pacing::Default => Some(default_pacer(budget)),
             Pacing::Off => None,

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
-use cf_cache_client::{Clock, Error, InvalidRequest};
+use cf_cache_client::{Backoff, Clock, Error, InvalidRequest};
 use futures::{Stream, StreamExt};
 
 use super::classify::{OversizeRule, Verdict, classify};
@@ -39,7 +39,8 @@ pub(crate) trait Operation: Sync {
     fn settle(&self, chunk: Self::Chunk, answer: Self::Answer, out: &mut impl FnMut(Outcome<ItemOf<Self>>));
     /// What the chunk draws from the token buckets.
     fn cost(&self, chunk: &Self::Chunk) -> Cost;
-    /// How long to wait after a rate-limit answer that did not say, before doubling.
+    /// How long to wait after a rate-limit answer that did not say; the first step of
+    /// [`resend_backoff`].
     fn fallback_wait(&self, chunk: &Self::Chunk) -> Duration;
     /// Records that the API refused a chunk like this one as too large, so chunks cut from
     /// now on hold at most `items`; returns the body key the limit applies to.
@@ -151,6 +152,14 @@ struct Pending<C> {
     rate_limited: u32,
 }
 
+/// The waits before resending a chunk the API rate-limited without saying for how long: from
+/// the time the plan takes to refill what the chunk costs, doubling each time the same chunk
+/// is refused again. Uncapped and unjittered: [`Settings::max_rate_limit_wait`] ends the run
+/// once a wait grows past it, and the pacer already spreads the chunks out.
+fn resend_backoff(first: Duration) -> Backoff {
+    Backoff::new(first, Duration::MAX)
+}
+
 /// Sends one piece of work, resending and splitting as needed; outcomes go to `outlet` as
 /// they are known, and the request-side counts are returned.
 async fn process<O: Operation, F: FnMut(Outcome<ItemOf<O>>)>(
@@ -222,12 +231,8 @@ async fn process<O: Operation, F: FnMut(Outcome<ItemOf<O>>)>(
         match classify(&error, &settings.oversize) {
             Verdict::RateLimited(asked) => {
                 counts.rate_limited += 1;
-                let wait = asked.unwrap_or_else(|| {
-                    // Without a figure from the API, wait for the plan to refill what this
-                    // chunk costs, doubling each time the same chunk is refused again.
-                    let doubling = 2u32.saturating_pow(rate_limited.min(16));
-                    op.fallback_wait(&chunk).saturating_mul(doubling)
-                });
+                let wait =
+                    asked.unwrap_or_else(|| resend_backoff(op.fallback_wait(&chunk)).delay(rate_limited));
                 if rate_limited >= settings.max_resends || wait > settings.max_rate_limit_wait {
                     // The account's bucket is shared by every request of the run: if this
                     // one cannot get through, the others cannot either.

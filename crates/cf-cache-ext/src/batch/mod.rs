@@ -29,7 +29,6 @@ mod report;
 mod server_view;
 mod window;
 
-pub use config::BatchConfigError;
 #[cfg(feature = "redis")]
 pub use fleet::{Fleet, FleetUnavailable};
 pub use pacing::{Pacer, PacerUnavailable};

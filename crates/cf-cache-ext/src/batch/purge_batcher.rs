@@ -1,11 +1,11 @@
 //! [`PurgeBatcher`]: any number of purge items through one of the purge operations, chunked,
 //! paced and accounted for.
 
-use cf_cache_client::Client;
+use cf_cache_client::{Client, ConfigError};
 use futures::{Stream, stream};
 
 use super::chunker;
-use super::config::{BatchConfigError, Common, common_setters, in_range, observed_by};
+use super::config::{Common, common_setters, in_range, observed_by};
 use super::engine::{self, Settings};
 use super::pacing::Pacer;
 use super::plan::{Plan, PlanLimits};
@@ -140,7 +140,7 @@ impl PurgeBatcherBuilder {
     common_setters!();
 
     /// Checks the settings and builds the batcher.
-    pub fn build(self) -> Result<PurgeBatcher, BatchConfigError> {
+    pub fn build(self) -> Result<PurgeBatcher, ConfigError> {
         let plan = self.plan.limits();
         let max_urls = in_range("max_urls_per_request", plan.max_urls_per_request, SCHEMA_MAX_URLS)?;
         in_range("items_per_request", plan.items_per_request, SCHEMA_MAX_ITEMS)?;

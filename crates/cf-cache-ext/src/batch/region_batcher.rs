@@ -3,14 +3,14 @@
 
 use std::net::IpAddr;
 
-use cf_cache_client::Client;
 use cf_cache_client::types::{
     OriginCloudRegionBatchDeleteRequest, OriginCloudRegionBatchUpsertRequest, OriginCloudRegionRequest,
 };
+use cf_cache_client::{Client, ConfigError};
 use futures::stream;
 
 use super::chunker::{self, Limit};
-use super::config::{BatchConfigError, Common, common_setters, in_range, observed_by};
+use super::config::{Common, common_setters, in_range, observed_by};
 use super::engine::{self, Settings};
 use super::pacing::Pacer;
 use super::regions::{RegionCutter, RegionOp, mapping_ip, send_deletes, send_upserts};
@@ -124,7 +124,7 @@ impl RegionBatcherBuilder {
     common_setters!();
 
     /// Checks the settings and builds the batcher.
-    pub fn build(self) -> Result<RegionBatcher, BatchConfigError> {
+    pub fn build(self) -> Result<RegionBatcher, ConfigError> {
         let chunk_size = in_range("chunk_size", self.chunk_size, MAX_CHUNK)?;
         let settings = self.common.settings(&self.client, |budget| {
             Pacer::new(self.client.clock()).with_request_limit(budget)

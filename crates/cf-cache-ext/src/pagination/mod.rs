@@ -6,7 +6,7 @@
 //! use cf_cache_ext::pagination::origin_cloud_regions;
 //!
 //! let zone = "023e105f4ecef8ad9ca31a8372d0c353";
-//! let mut regions = origin_cloud_regions(&client, zone).read_ahead(true).items()?;
+//! let mut regions = origin_cloud_regions(&client, zone).read_ahead(true).build()?.items();
 //! while let Some(mapping) = regions.try_next().await? {
 //!     println!("{} -> {} {}", mapping.origin_ip, mapping.vendor, mapping.region);
 //! }
@@ -39,8 +39,9 @@
 //! with [`PageError::TooManyPages`] rather than request another. Each page is
 //! one call of the client, so it is retried as the client's
 //! [`RetryPolicy`](cf_cache_client::RetryPolicy) says; to page with another policy, page
-//! over `client.with_retry_policy(policy)`. A `per_page` outside `1..=100` or a start page
-//! below 1 is refused by [`Paginator::pages`]/[`Paginator::items`] before any request.
+//! over `client.with_retry_policy(policy)`. A `per_page` outside `1..=100`, a start page
+//! below 1 or a `max_pages` of 0 is refused by [`Paginator::build`] with a
+//! [`ConfigError`], before any request.
 //!
 //! # Read-ahead
 //!
@@ -62,7 +63,7 @@
 //!
 //! let pages = paginate(|page, per_page| client.list_origin_cloud_regions(zone, Some(page), Some(per_page)))
 //!     .per_page(50)
-//!     .pages()?;
+//!     .build()?;
 //! # Ok(())
 //! # }
 //! ```
@@ -74,12 +75,14 @@ mod stream;
 use std::future::Future;
 use std::marker::PhantomData;
 
-use cf_cache_client::{InvalidRequest, Page};
+use cf_cache_client::{ConfigError, Page};
 use serde::Serialize;
 
 pub use error::PageError;
 pub use ops::origin_cloud_regions;
 pub use stream::{ItemStream, PageStream};
+
+use crate::settings;
 
 /// The most items Cloudflare returns per page of a list, and the default page size here (the
 /// fewer the pages, the fewer the requests against the rate limit).
@@ -135,9 +138,9 @@ where
     }
 }
 
-/// How to page through a list; turned into a stream by [`Paginator::pages`] or
-/// [`Paginator::items`].
-#[must_use = "a Paginator does nothing until turned into a stream with .pages() or .items()"]
+/// How to page through a list: a builder whose [`build`](Self::build) checks the settings and
+/// makes the stream of pages ([`PageStream::items`] turns it into a stream of items).
+#[must_use = "a Paginator does nothing until turned into a stream with .build()"]
 pub struct Paginator<T, F> {
     fetch: F,
     start_page: i64,
@@ -159,13 +162,13 @@ impl<T, F> std::fmt::Debug for Paginator<T, F> {
 }
 
 impl<T: Serialize, F: FetchPage<T>> Paginator<T, F> {
-    /// Items per request, `1..=100` (default 100). Checked when the stream is made.
+    /// Items per request, `1..=100` (default 100). Checked by [`build`](Self::build).
     pub fn per_page(mut self, per_page: i64) -> Self {
         self.per_page = per_page;
         self
     }
 
-    /// The first page to fetch, from 1 (the default). Checked when the stream is made.
+    /// The first page to fetch, from 1 (the default). Checked by [`build`](Self::build).
     pub fn start_page(mut self, page: i64) -> Self {
         self.start_page = page;
         self
@@ -180,54 +183,25 @@ impl<T: Serialize, F: FetchPage<T>> Paginator<T, F> {
 
     /// The most pages the stream fetches (default [`DEFAULT_MAX_PAGES`]; at least 1). Once
     /// that many pages have been read and the server still reports more, the stream ends with
-    /// [`PageError::TooManyPages`] instead of asking for another. Checked when the stream is
-    /// made.
+    /// [`PageError::TooManyPages`] instead of asking for another. Checked by
+    /// [`build`](Self::build).
     pub fn max_pages(mut self, pages: u64) -> Self {
         self.max_pages = pages;
         self
     }
 
-    /// A stream of whole pages, after checking the paging parameters (nothing is sent when
-    /// they are refused).
-    pub fn pages(self) -> Result<PageStream<T, F>, InvalidRequest> {
-        self.check()?;
+    /// Checks the paging settings and makes the stream of whole pages; nothing is sent until
+    /// it is polled, and nothing at all when a setting is refused.
+    pub fn build(self) -> Result<PageStream<T, F>, ConfigError> {
+        let per_page = settings::in_range("per_page", self.per_page, 1, MAX_PER_PAGE)?;
+        let start_page = settings::at_least("start_page", self.start_page, 1)?;
+        let max_pages = settings::at_least("max_pages", self.max_pages, 1)?;
         Ok(PageStream::new(
             self.fetch,
-            self.start_page,
-            self.per_page,
+            start_page,
+            per_page,
             self.read_ahead,
-            self.max_pages,
+            max_pages,
         ))
-    }
-
-    /// A stream of the items of every page, in order, after checking the paging parameters
-    /// (nothing is sent when they are refused).
-    pub fn items(self) -> Result<ItemStream<T, F>, InvalidRequest> {
-        self.pages().map(ItemStream::new)
-    }
-
-    fn check(&self) -> Result<(), InvalidRequest> {
-        if !(1..=MAX_PER_PAGE).contains(&self.per_page) {
-            return Err(InvalidRequest {
-                field: "per_page".into(),
-                reason: format!(
-                    "must be between 1 and {MAX_PER_PAGE} (the API's maximum), got {}",
-                    self.per_page
-                ),
-            });
-        }
-        if self.max_pages == 0 {
-            return Err(InvalidRequest {
-                field: "max_pages".into(),
-                reason: "must be at least 1".into(),
-            });
-        }
-        if self.start_page < 1 {
-            return Err(InvalidRequest {
-                field: "page".into(),
-                reason: format!("pages are numbered from 1, got {}", self.start_page),
-            });
-        }
-        Ok(())
     }
 }

@@ -66,6 +66,11 @@ impl<T: Serialize, F: FetchPage<T>> PageStream<T, F> {
         }
     }
 
+    /// The items of every page instead, in order.
+    pub fn items(self) -> ItemStream<T, F> {
+        ItemStream::new(self)
+    }
+
     fn request(&mut self, page: i64) {
         self.in_flight = Some((page, Box::pin(self.fetch.fetch(page, self.per_page))));
     }
@@ -208,7 +213,7 @@ impl<T, F: FetchPage<T>> std::fmt::Debug for ItemStream<T, F> {
 }
 
 impl<T: Serialize, F: FetchPage<T>> ItemStream<T, F> {
-    pub(super) fn new(pages: PageStream<T, F>) -> Self {
+    fn new(pages: PageStream<T, F>) -> Self {
         Self {
             pages,
             current: Vec::new().into_iter(),
@@ -241,7 +246,7 @@ mod tests {
     use std::cell::RefCell;
     use std::future::{Ready, ready};
 
-    use cf_cache_client::{Error, InvalidRequest, ResultInfo};
+    use cf_cache_client::{ConfigError, Error, InvalidRequest, ResultInfo};
     use futures::executor::block_on;
     use futures::{StreamExt, TryStreamExt};
 
@@ -274,8 +279,9 @@ mod tests {
         let calls = RefCell::new(Vec::new());
         let items: Vec<usize> = block_on(
             paginate(list(3_500, true, &calls))
-                .items()
+                .build()
                 .expect("default paging is valid")
+                .items()
                 .try_collect(),
         )
         .expect("no page fails");
@@ -288,8 +294,9 @@ mod tests {
         let calls = RefCell::new(Vec::new());
         let items: Vec<usize> = block_on(
             paginate(list(300, false, &calls))
-                .items()
+                .build()
                 .expect("valid")
+                .items()
                 .try_collect(),
         )
         .expect("no page fails");
@@ -310,7 +317,7 @@ mod tests {
                 }),
             }))
         })
-        .pages()
+        .build()
         .expect("valid");
         let pages: Vec<_> = block_on(stream.collect());
         assert_eq!(pages.len(), 1);
@@ -322,7 +329,7 @@ mod tests {
         let calls = RefCell::new(Vec::new());
         let mut stream = paginate(list(250, true, &calls))
             .read_ahead(true)
-            .pages()
+            .build()
             .expect("valid");
         let first = block_on(stream.next())
             .expect("a first page")
@@ -361,8 +368,9 @@ mod tests {
         })
         .per_page(10)
         .read_ahead(true)
-        .items()
-        .expect("valid");
+        .build()
+        .expect("valid")
+        .items();
         let seen: Vec<Result<i64, PageError>> = block_on(stream.collect());
         assert_eq!(seen.len(), 11, "ten items of page 1, then the error");
         assert!(seen[..10].iter().all(|r| matches!(r, Ok(1))));
@@ -381,7 +389,7 @@ mod tests {
             }))
         })
         .per_page(1)
-        .pages()
+        .build()
         .expect("valid");
         let pages: Vec<_> = block_on(stream.collect());
         assert_eq!(pages.len(), 10_001, "10,000 pages, then the error");
@@ -401,8 +409,9 @@ mod tests {
         let stream = paginate(list(1_000, true, &calls))
             .max_pages(3)
             .read_ahead(true)
-            .items()
-            .expect("valid");
+            .build()
+            .expect("valid")
+            .items();
         let seen: Vec<_> = block_on(stream.collect());
         assert_eq!(seen.len(), 301);
         assert!(matches!(seen[300], Err(PageError::TooManyPages { page: 4, .. })));
@@ -419,8 +428,9 @@ mod tests {
                 result_info: None,
             }))
         })
-        .items()
-        .expect("valid");
+        .build()
+        .expect("valid")
+        .items();
         let seen: Vec<_> = block_on(stream.collect());
         assert_eq!(seen.len(), 101);
         assert!(matches!(seen[100], Err(PageError::Repeated { page: 2 })));
@@ -430,15 +440,29 @@ mod tests {
     #[test]
     fn bad_paging_parameters_are_refused_before_any_fetch() {
         let calls = RefCell::new(Vec::new());
-        for (start, per_page, field) in [(1, 0, "per_page"), (1, 101, "per_page"), (0, 100, "page")] {
+        for (start, per_page, setting) in [(1, 0, "per_page"), (1, 101, "per_page"), (0, 100, "start_page")] {
             let refused = paginate(list(10, true, &calls))
                 .start_page(start)
                 .per_page(per_page)
-                .pages()
+                .build()
                 .err()
                 .unwrap_or_else(|| panic!("start {start}, per_page {per_page} must be refused"));
-            assert_eq!(refused.field, field);
+            assert!(
+                matches!(refused, ConfigError::InvalidSetting { setting: s, .. } if s == setting),
+                "{refused:?}"
+            );
         }
+        let refused = paginate(list(10, true, &calls)).max_pages(0).build().err();
+        assert!(
+            matches!(
+                refused,
+                Some(ConfigError::InvalidSetting {
+                    setting: "max_pages",
+                    ..
+                })
+            ),
+            "{refused:?}"
+        );
         assert!(calls.borrow().is_empty());
     }
 }

@@ -9,7 +9,8 @@ use cf_cache_client::{Error, InvalidRequest, Printable};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ReserveClearError {
-    /// The waiter's settings or the zone id were refused; nothing was sent.
+    /// The client refused to send a request (the zone id); nothing was sent. Bad settings
+    /// never get this far: [`build`](super::ReserveClearWaiterBuilder::build) refuses them.
     #[error(transparent)]
     InvalidRequest(InvalidRequest),
     /// The zone has never run a Cache Reserve Clear (error 1142), so there is nothing to wait

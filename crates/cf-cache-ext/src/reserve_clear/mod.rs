@@ -5,13 +5,14 @@
 //! use cf_cache_ext::reserve_clear::{ProgressEvent, ReserveClearWaiter};
 //!
 //! let zone = "023e105f4ecef8ad9ca31a8372d0c353";
-//! let done = ReserveClearWaiter::new(&client, zone)
+//! let done = ReserveClearWaiter::builder(&client, zone)
 //!     .turn_off_cache_reserve(true)
 //!     .on_progress(|p| {
 //!         if let ProgressEvent::Observed { status, .. } = p.event {
 //!             println!("{:?} in: {}", p.elapsed, status.state);
 //!         }
 //!     })
+//!     .build()?
 //!     .start_and_wait()
 //!     .await?;
 //! println!("cleared from {} to {:?}", done.start_ts, done.end_ts);
@@ -36,11 +37,13 @@
 //! deadline that passes ends the wait with [`ReserveClearError::DeadlineExceeded`] and the
 //! last status (the last poll falls on the deadline itself); the clear goes on regardless.
 //! All waiting is on the client's [`Clock`] (or the one given to
-//! [`ReserveClearWaiter::clock`]), so a test clock simulates a day in microseconds. The
+//! [`ReserveClearWaiterBuilder::clock`]), so a test clock simulates a day in microseconds. The
 //! deadline is measured on the clock's monotonic time, so a wall clock stepped back cannot
 //! keep the waiter polling past it, nor one stepped forward end it early. Every wait is at
 //! least the minimum delay, so whatever the server answers, a wait makes at most one poll per
-//! minimum delay of the deadline (and one more on the deadline itself).
+//! minimum delay of the deadline (and one more on the deadline itself). A zero minimum
+//! delay, a minimum above the maximum or a zero deadline is refused by
+//! [`ReserveClearWaiterBuilder::build`] with a [`ConfigError`].
 //!
 //! # Failed polls
 //!
@@ -48,7 +51,7 @@
 //! still fails with something that may pass (rate limiting, a transport failure, a 5xx, 408
 //! or 409) is reported as [`ProgressEvent::PollFailed`] and the wait goes on at the next
 //! delay: losing hours of waiting to a brief outage would be worse than polling again. After
-//! [`ReserveClearWaiter::max_poll_errors`] such failures in a row (5 by default), or at once
+//! [`ReserveClearWaiterBuilder::max_poll_errors`] such failures in a row (5 by default), or at once
 //! for any other failure (401, 403, an undecodable body), the wait ends with
 //! [`ReserveClearError::Status`] carrying the last status seen. The read before any waiting
 //! gets no such tolerance: when it fails nothing has been started or followed yet, so the
@@ -58,21 +61,20 @@ mod endpoint;
 mod error;
 mod progress;
 mod run;
-mod schedule;
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use cf_cache_client::types::ReserveClearStatus;
-use cf_cache_client::{Client, Clock, InvalidRequest, RetryPolicy};
+use cf_cache_client::{Backoff, Client, Clock, ConfigError, RetryPolicy};
 
 pub use endpoint::ClearEndpoint;
 pub use error::ReserveClearError;
 pub use progress::{Progress, ProgressEvent};
 
+use crate::settings;
 use run::Run;
-use schedule::PollSchedule;
 
 /// The first wait between polls by default.
 pub const DEFAULT_MIN_POLL_DELAY: Duration = Duration::from_secs(60);
@@ -86,8 +88,31 @@ pub const DEFAULT_MAX_POLL_ERRORS: u32 = 5;
 type ProgressCallback = Box<dyn for<'a> FnMut(&Progress<'a>) + Send>;
 
 /// Starts or follows a Cache Reserve Clear until it completes; see the [module docs](self).
+/// Made by [`ReserveClearWaiter::builder`], its settings already checked.
 #[must_use = "the waiter does nothing until .start_and_wait() or .wait() is awaited"]
 pub struct ReserveClearWaiter {
+    settings: run::Settings,
+}
+
+impl fmt::Debug for ReserveClearWaiter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.settings;
+        f.debug_struct("ReserveClearWaiter")
+            .field("zone_id", &s.zone_id)
+            .field("endpoint", &s.endpoint)
+            .field("turn_off_cache_reserve", &s.turn_off_cache_reserve)
+            .field("schedule", &s.schedule)
+            .field("deadline", &s.deadline)
+            .field("max_poll_errors", &s.max_poll_errors)
+            .field("clock", &s.clock)
+            .field("on_progress", &s.on_progress.is_some())
+            .finish()
+    }
+}
+
+/// Configures a [`ReserveClearWaiter`]; see [`ReserveClearWaiter::builder`].
+#[must_use = "the builder does nothing until .build()"]
+pub struct ReserveClearWaiterBuilder {
     client: Client,
     zone_id: String,
     endpoint: ClearEndpoint,
@@ -101,9 +126,9 @@ pub struct ReserveClearWaiter {
     on_progress: Option<ProgressCallback>,
 }
 
-impl fmt::Debug for ReserveClearWaiter {
+impl fmt::Debug for ReserveClearWaiterBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ReserveClearWaiter")
+        f.debug_struct("ReserveClearWaiterBuilder")
             .field("zone_id", &self.zone_id)
             .field("endpoint", &self.endpoint)
             .field("turn_off_cache_reserve", &self.turn_off_cache_reserve)
@@ -119,9 +144,10 @@ impl fmt::Debug for ReserveClearWaiter {
 }
 
 impl ReserveClearWaiter {
-    /// A waiter for `zone_id` using `client` (a cheap clone is kept) and the defaults.
-    pub fn new(client: &Client, zone_id: impl Into<String>) -> Self {
-        Self {
+    /// Starts configuring a waiter for `zone_id` using `client` (a cheap clone is kept), with
+    /// the defaults.
+    pub fn builder(client: &Client, zone_id: impl Into<String>) -> ReserveClearWaiterBuilder {
+        ReserveClearWaiterBuilder {
             client: client.clone(),
             zone_id: zone_id.into(),
             endpoint: ClearEndpoint::default(),
@@ -136,6 +162,20 @@ impl ReserveClearWaiter {
         }
     }
 
+    /// Starts a clear (or follows one already running) and waits for it to complete. Returns
+    /// the final status, with `start_ts` and `end_ts`.
+    pub async fn start_and_wait(self) -> Result<ReserveClearStatus, ReserveClearError> {
+        Run::new(self.settings).start_and_wait().await
+    }
+
+    /// Follows the current clear until it completes, without starting one. Returns at once if
+    /// the last clear has completed.
+    pub async fn wait(self) -> Result<ReserveClearStatus, ReserveClearError> {
+        Run::new(self.settings).wait().await
+    }
+}
+
+impl ReserveClearWaiterBuilder {
     /// Which endpoint pair to start and poll (default [`ClearEndpoint::Cache`]).
     pub fn endpoint(mut self, endpoint: ClearEndpoint) -> Self {
         self.endpoint = endpoint;
@@ -197,54 +237,76 @@ impl ReserveClearWaiter {
         self
     }
 
-    /// Starts a clear (or follows one already running) and waits for it to complete. Returns
-    /// the final status, with `start_ts` and `end_ts`.
-    pub async fn start_and_wait(self) -> Result<ReserveClearStatus, ReserveClearError> {
-        self.into_run()?.start_and_wait().await
-    }
-
-    /// Follows the current clear until it completes, without starting one. Returns at once if
-    /// the last clear has completed.
-    pub async fn wait(self) -> Result<ReserveClearStatus, ReserveClearError> {
-        self.into_run()?.wait().await
-    }
-
-    fn into_run(self) -> Result<Run, ReserveClearError> {
-        let refuse = |field: &str, reason: String| {
-            Err(ReserveClearError::InvalidRequest(InvalidRequest {
-                field: field.into(),
-                reason,
-            }))
-        };
-        if self.min_delay.is_zero() {
-            return refuse(
-                "poll_delays",
-                "the minimum delay must be above zero (polling in a loop would hit the rate limit)".into(),
-            );
-        }
+    /// Checks the settings and builds the waiter. The zone id is request data, checked by the
+    /// client when the first request is made
+    /// ([`ReserveClearError::InvalidRequest`]).
+    pub fn build(self) -> Result<ReserveClearWaiter, ConfigError> {
+        // Polling in a loop would only hit the rate limit.
+        settings::above_zero("poll_delays", self.min_delay)?;
         if self.min_delay > self.max_delay {
-            return refuse(
+            return Err(ConfigError::invalid_setting(
                 "poll_delays",
-                format!(
-                    "the minimum {:?} exceeds the maximum {:?}",
-                    self.min_delay, self.max_delay
-                ),
-            );
+                format_args!("{:?} up to {:?}", self.min_delay, self.max_delay),
+                "a minimum at most the maximum",
+            ));
         }
-        if self.deadline.is_zero() {
-            return refuse("deadline", "must be above zero".into());
-        }
+        settings::above_zero("deadline", self.deadline)?;
         let clock = self.clock.unwrap_or_else(|| self.client.clock());
-        Ok(Run::new(run::Settings {
-            client: self.client,
-            zone_id: self.zone_id,
-            endpoint: self.endpoint,
-            turn_off_cache_reserve: self.turn_off_cache_reserve,
-            schedule: PollSchedule::new(self.min_delay, self.max_delay, self.jitter),
-            deadline: self.deadline,
-            max_poll_errors: self.max_poll_errors,
-            clock,
-            on_progress: self.on_progress,
-        }))
+        Ok(ReserveClearWaiter {
+            settings: run::Settings {
+                client: self.client,
+                zone_id: self.zone_id,
+                endpoint: self.endpoint,
+                turn_off_cache_reserve: self.turn_off_cache_reserve,
+                schedule: poll_schedule(self.min_delay, self.max_delay, self.jitter),
+                deadline: self.deadline,
+                max_poll_errors: self.max_poll_errors,
+                clock,
+                on_progress: self.on_progress,
+            },
+        })
+    }
+}
+
+/// The waits between polls: from `min`, doubling up to `max`.
+///
+/// Jitter takes up to a quarter off (never going below `min`), so that many waiters started
+/// together, say by a deploy script across zones, drift apart instead of polling in
+/// lockstep; it never lengthens a wait past `max`.
+fn poll_schedule(min: Duration, max: Duration, jitter: bool) -> Backoff {
+    Backoff::new(min, max)
+        .with_jitter_percent(if jitter { 25 } else { 0 })
+        .with_floor(min)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINUTE: Duration = Duration::from_secs(60);
+
+    #[test]
+    fn delays_double_from_min_and_stay_at_max() {
+        let schedule = poll_schedule(MINUTE, 10 * MINUTE, false);
+        let delays: Vec<u64> = (0..7).map(|n| schedule.sample(n).as_secs() / 60).collect();
+        assert_eq!(delays, [1, 2, 4, 8, 10, 10, 10]);
+    }
+
+    #[test]
+    fn jittered_delays_stay_within_min_and_max() {
+        let schedule = poll_schedule(MINUTE, 10 * MINUTE, true);
+        assert_eq!(schedule.jittered(0, 1.0), MINUTE, "never below the minimum");
+        assert_eq!(schedule.jittered(10, 0.0), 10 * MINUTE, "never above the maximum");
+        assert_eq!(
+            schedule.jittered(10, 1.0),
+            7 * MINUTE + MINUTE / 2,
+            "a quarter off at most"
+        );
+    }
+
+    #[test]
+    fn equal_min_and_max_poll_at_a_fixed_rate() {
+        let schedule = poll_schedule(MINUTE, MINUTE, false);
+        assert!((0..5).all(|n| schedule.sample(n) == MINUTE));
     }
 }

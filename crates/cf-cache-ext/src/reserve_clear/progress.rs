@@ -6,7 +6,7 @@ use cf_cache_client::Error;
 use cf_cache_client::types::{ReserveClearStatus, ToggleValue};
 
 /// One step of a wait, passed to the callback set with
-/// [`ReserveClearWaiter::on_progress`](super::ReserveClearWaiter::on_progress).
+/// [`ReserveClearWaiterBuilder::on_progress`](super::ReserveClearWaiterBuilder::on_progress).
 #[derive(Debug)]
 pub struct Progress<'a> {
     /// When it happened, on the waiter's clock.
@@ -32,7 +32,7 @@ pub enum ProgressEvent<'a> {
     /// A clear was already running, so the waiter follows it instead of starting another.
     Resumed,
     /// Cache Reserve was not off and the waiter turned it off (only with
-    /// [`turn_off_cache_reserve`](super::ReserveClearWaiter::turn_off_cache_reserve)).
+    /// [`turn_off_cache_reserve`](super::ReserveClearWaiterBuilder::turn_off_cache_reserve)).
     CacheReserveTurnedOff {
         /// The value it had.
         previous: &'a ToggleValue,
@@ -43,7 +43,7 @@ pub enum ProgressEvent<'a> {
         status: &'a ReserveClearStatus,
     },
     /// A poll failed (after the client's own retries) in a way that may pass; the waiter keeps
-    /// polling until [`max_poll_errors`](super::ReserveClearWaiter::max_poll_errors) such
+    /// polling until [`max_poll_errors`](super::ReserveClearWaiterBuilder::max_poll_errors) such
     /// failures in a row.
     PollFailed {
         /// Which poll failed.

@@ -4,11 +4,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cf_cache_client::types::{CacheReserveUpdate, ReserveClearState, ReserveClearStatus, ToggleValue};
-use cf_cache_client::{Client, Clock, Error};
+use cf_cache_client::{Backoff, Client, Clock, Error};
 
 use super::error::ReserveClearError;
 use super::progress::{Progress, ProgressEvent};
-use super::schedule::PollSchedule;
 use super::{ClearEndpoint, ProgressCallback};
 
 /// Cloudflare's code for "this setting does not exist": on the clear status, no clear ever ran.
@@ -24,7 +23,7 @@ pub(super) struct Settings {
     pub zone_id: String,
     pub endpoint: ClearEndpoint,
     pub turn_off_cache_reserve: bool,
-    pub schedule: PollSchedule,
+    pub schedule: Backoff,
     pub deadline: Duration,
     pub max_poll_errors: u32,
     pub clock: Arc<dyn Clock>,
@@ -163,7 +162,7 @@ impl Run {
                 });
             }
             // The last wait is cut short so that the final poll falls on the deadline.
-            let delay = self.settings.schedule.next_delay().min(remaining);
+            let delay = self.settings.schedule.sample(self.polls).min(remaining);
             self.settings.clock.sleep(delay).await;
             self.polls += 1;
             let poll = self.polls;
