@@ -4,10 +4,13 @@
 #      callgrind: instructions per call),
 #   2./3. purge batching and pagination through cf-cache-ext vs hand-written loops,
 #   4. regen time on the committed spec and on synthetic 250/1,000/2,000-operation specs,
-#   5. generated code size and `cargo check` time of the generated crates.
-# Usage: benches/run-all.sh [--quick] [percall|ext|regen|codegen ...]
-#   --quick: shorter criterion runs, fewer callgrind calls, no regen instruction counts;
-#   names: run only those parts (default: all).
+#   5. generated code size and `cargo check` time of the generated crates,
+#   6. (`limits`, only when named: about 45 minutes, mostly waiting) the `purge_on_deploy`
+#      example and a loop over the official Python SDK against cf-cache-fake's Free limits.
+# Usage: benches/run-all.sh [--quick] [percall|ext|regen|codegen|limits ...]
+#   --quick: shorter criterion runs, fewer callgrind calls, no regen instruction counts, no
+#   100,000-URL limits jobs;
+#   names: run only those parts (default: all but limits).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
@@ -16,11 +19,11 @@ parts=()
 for arg in "$@"; do
     case "$arg" in
         --quick) quick=true ;;
-        percall | ext | regen | codegen) parts+=("$arg") ;;
+        percall | ext | regen | codegen | limits) parts+=("$arg") ;;
         *) echo "unknown argument: $arg" >&2; exit 2 ;;
     esac
 done
-want() { [[ ${#parts[@]} -eq 0 || " ${parts[*]} " == *" $1 "* ]]; }
+want() { [[ (${#parts[@]} -eq 0 && $1 != limits) || " ${parts[*]} " == *" $1 "* ]]; }
 
 section() { printf '\n=== %s (load average: %s)\n' "$1" "$(cut -d' ' -f1-3 /proc/loadavg)"; }
 
@@ -126,4 +129,27 @@ printf '  cf-cache-types alone (dependencies already checked):   %6.1f s\n' "$ty
 printf '  cf-cache-client alone (types already checked):         %6.1f s\n' "$client"
 printf '  so the dependencies take about:                        %6.1f s\n' "$(echo "$all - $types - $client" | bc)"
 rm -rf "$check_dir"
+fi
+
+if want limits; then
+section "6. purging at the limits (Free plan, cf-cache-fake)"
+cargo build --release -q -p cf-cache-fake --bin cf-cache-fake
+cargo build --release -q -p cf-cache-ext --features redis --example purge_on_deploy
+redis=$(scripts/redis-server.sh)
+# The peer: the official Python SDK, pinned, in a virtualenv of its own under target/.
+venv="$CARGO_TARGET_DIR/limits-venv"
+peer=()
+if { [ -x "$venv/bin/python" ] || python3 -m venv "$venv"; } &&
+    "$venv/bin/pip" install -q --disable-pip-version-check 'cloudflare==5.9.0'; then
+    peer=(--python "$venv/bin/python")
+else
+    echo "no Python virtualenv with cloudflare==5.9.0: the Python peer is skipped"
+fi
+jobs=(ext:20000 ext:3x8000:redis ext:3x8000)
+$quick || jobs+=(ext:100000)
+if [ ${#peer[@]} -gt 0 ]; then
+    jobs+=(python:20000 python:3x8000)
+    $quick || jobs+=(python:100000)
+fi
+"$bin/limits" "${peer[@]}" --redis-server "$redis" "${jobs[@]}"
 fi

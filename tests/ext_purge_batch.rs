@@ -287,7 +287,8 @@ async fn no_more_requests_are_in_flight_than_the_concurrency_allows() {
 
 #[tokio::test]
 async fn free_plan_tag_purges_are_paced_at_five_a_minute_after_a_burst_of_25() {
-    // 60 chunks of 100 tags: 25 go at once, the other 35 one every 12 s.
+    // 60 chunks of 100 tags: 24 go at once, the 25th after the pacer's 100 ms send margin
+    // (the API's bucket starts at the first request's arrival), the other 35 one every 12 s.
     for concurrency in [1, 4] {
         let (server, log) = scripted_server(|_, _| Reply::purge_accepted()).await;
         let clock = TestClock::new();
@@ -303,21 +304,19 @@ async fn free_plan_tag_purges_are_paced_at_five_a_minute_after_a_burst_of_25() {
 
         assert!(report.is_complete());
         assert_eq!(log.exchanges().len(), 60);
-        assert_eq!(
-            clock.sleeps(),
-            vec![Duration::from_secs(12); 35],
-            "concurrency {concurrency}"
-        );
-        assert_eq!(elapsed(&clock, start), Duration::from_secs(420));
-        assert_eq!(report.stats.pacing_waits, 35);
-        assert_eq!(report.stats.pacing_wait, Duration::from_secs(420));
+        let mut expected = vec![Duration::from_millis(100)];
+        expected.extend([Duration::from_secs(12); 35]);
+        assert_eq!(clock.sleeps(), expected, "concurrency {concurrency}");
+        assert_eq!(elapsed(&clock, start), Duration::from_millis(420_100));
+        assert_eq!(report.stats.pacing_waits, 36);
+        assert_eq!(report.stats.pacing_wait, Duration::from_millis(420_100));
     }
 }
 
 #[tokio::test]
 async fn url_purges_are_paced_in_urls_per_second() {
-    // Free: 800 URLs/s with a bucket of one second. 20 chunks of 100: 8 at once, then one
-    // every 125 ms.
+    // Free: 800 URLs/s with a bucket of one second, less the 100 ms send margin. 20 chunks
+    // of 100: 7 at once, the 8th after 100 ms, then one every 125 ms.
     let (server, _log) = scripted_server(|_, _| Reply::purge_accepted()).await;
     let clock = TestClock::new();
     let start = cf_cache_client::Clock::now(&*clock);
@@ -329,8 +328,10 @@ async fn url_purges_are_paced_in_urls_per_second() {
     let report = batcher.run(urls(2_000)).await;
 
     assert!(report.is_complete());
-    assert_eq!(clock.sleeps(), vec![Duration::from_millis(125); 12]);
-    assert_eq!(elapsed(&clock, start), Duration::from_millis(1_500));
+    let mut expected = vec![Duration::from_millis(100)];
+    expected.extend([Duration::from_millis(125); 12]);
+    assert_eq!(clock.sleeps(), expected);
+    assert_eq!(elapsed(&clock, start), Duration::from_millis(1_600));
 }
 
 #[tokio::test]
@@ -646,7 +647,8 @@ async fn outcomes_can_go_to_a_callback_instead_of_the_report() {
 
 #[tokio::test]
 async fn batchers_sharing_a_pacer_share_its_buckets() {
-    // Purge and invalidate draw on one account bucket: together they get one burst of 25.
+    // Purge and invalidate draw on one account bucket: together they get one burst of 25
+    // (24 at once, the 25th after the 100 ms send margin).
     let (server, _log) = scripted_server(|_, _| Reply::purge_accepted()).await;
     let clock = TestClock::new();
     let limits = PlanLimits {
@@ -667,7 +669,9 @@ async fn batchers_sharing_a_pacer_share_its_buckets() {
     assert!(purge.run(tags(2_000)).await.is_complete());
     assert!(clock.sleeps().is_empty(), "20 requests fit the burst");
     assert!(invalidate.run(tags(1_000)).await.is_complete());
-    assert_eq!(clock.sleeps(), vec![Duration::from_secs(12); 5]);
+    let mut expected = vec![Duration::from_millis(100)];
+    expected.extend([Duration::from_secs(12); 5]);
+    assert_eq!(clock.sleeps(), expected);
 }
 
 #[tokio::test]

@@ -7,13 +7,14 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 
+use cf_cache_client::Client;
 use cf_cache_client::types::{CloudVendor, OriginCloudRegionRequest};
 use cf_cache_ext::batch::{
     ItemFailure, Plan as BatchPlan, PurgeBatcher, PurgeItem, PurgeTarget, RegionBatcher,
 };
-use cf_cache_fake::{Config, FakeCloudflare, Faults, Plan, PurgedKind};
-use cf_cache_tests::ZONE;
+use cf_cache_fake::{Config, FakeClock, FakeCloudflare, Faults, Plan, PurgedKind};
 use cf_cache_tests::fake::{client, start};
+use cf_cache_tests::{TOKEN, ZONE};
 
 fn url(i: usize) -> String {
     format!("https://www.example.com/assets/{i}.js")
@@ -61,6 +62,36 @@ async fn twenty_thousand_urls_on_free_are_each_purged_once_without_a_429() {
     assert!(counts.keys().all(|k| url_item(k).is_some()));
     // 667 requests of at most 30 URLs: the fake's per-request cap held.
     assert_eq!(fake.request_count(), 667);
+}
+
+/// The one test here on the real clock (about 1.6 s): on the fake's manual clock a request
+/// arrives the instant the pacer lets it go, so only real time shows that the pacer's send
+/// margin absorbs the delay between the two (the 27th request of the burst is the first that
+/// depends on it). No timing is asserted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_the_real_clock_2000_urls_on_free_meet_no_429() {
+    let fake = start(Config::new().plan(Plan::Free).clock(FakeClock::system())).await;
+    let client = Client::builder()
+        .api_token(TOKEN)
+        .base_url(fake.base_url())
+        .build()
+        .unwrap_or_else(|e| panic!("test client must build: {e}"));
+    let report = PurgeBatcher::builder(client, zone())
+        .plan(BatchPlan::Free)
+        .build()
+        .unwrap_or_else(|e| panic!("test settings must be valid: {e}"))
+        .run((0..2_000).map(|i| PurgeItem::Url(url(i))))
+        .await;
+    assert!(report.is_complete(), "{:?}", report.failed.first());
+    assert_eq!(
+        fake.rate_limited(),
+        0,
+        "{:?}",
+        fake.requests().iter().find(|r| r.status == 429)
+    );
+    let counts = purge_counts(&fake);
+    assert_eq!(counts.len(), 2_000);
+    assert!(counts.values().all(|&n| n == 1), "an URL was purged twice");
 }
 
 #[tokio::test]

@@ -52,6 +52,7 @@ mod routes;
 mod server;
 mod service;
 mod settings;
+mod summary;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -2,6 +2,7 @@
 //! any language (or on the official SDKs) can be tested against it. Serves until Ctrl-C.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -96,6 +97,10 @@ struct Args {
     /// Print one line per request on stderr (never a header or credential).
     #[arg(long)]
     log: bool,
+    /// On stopping, write what the fake saw to this file as JSON: requests by status, 429s by
+    /// code, every distinct URL purged (`FakeCloudflare::report`).
+    #[arg(long)]
+    report: Option<PathBuf>,
 }
 
 /// `250ms`, `2s`, `1.5s`, `90m`, `2h`.
@@ -243,6 +248,7 @@ impl Stop {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    let report = args.report.clone();
     // Listen for Ctrl-C before announcing the URL, so an interrupt right after it is caught.
     let stop = match Stop::listen() {
         Ok(stop) => stop,
@@ -261,10 +267,20 @@ async fn main() -> ExitCode {
     println!("cf-cache-fake serving on {}", fake.base_url());
     stop.wait().await;
     let (requests, limited, purged) = (fake.request_count(), fake.rate_limited(), fake.purged().len());
+    let summary = report.map(|path| (path, fake.report()));
     fake.shutdown().await;
     eprintln!(
         "cf-cache-fake: stopped after {requests} requests ({limited} answered 429), {purged} items purged"
     );
+    if let Some((path, summary)) = summary
+        && let Err(e) = std::fs::write(&path, summary.to_string())
+    {
+        eprintln!(
+            "cf-cache-fake: cannot write the report to {}: {e}",
+            path.display()
+        );
+        return ExitCode::FAILURE;
+    }
     ExitCode::SUCCESS
 }
 
@@ -343,6 +359,8 @@ mod tests {
             "0.1",
             "--lost-after-apply",
             "--log",
+            "--report",
+            "report.json",
         ]);
         let config = args.map(config);
         assert!(config.as_ref().is_ok_and(|c| c.check().is_ok()), "{config:?}");

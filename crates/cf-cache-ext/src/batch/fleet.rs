@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use cf_cache_client::{Clock, Printable};
 use redis::aio::ConnectionManager;
 
-use super::pacing::{Cost, PacerUnavailable};
+use super::pacing::{self, Cost, PacerUnavailable};
 use super::plan::{BucketLimit, WindowLimit};
 use super::server_view::ServerView;
 use super::window::SAFETY_MARGIN;
@@ -209,9 +209,11 @@ impl Fleet {
                 call.key(format!("{}:{name}", self.bucket_prefix));
             }
             let (interval, tolerance, tokens) = bucket.map_or((0, 0, 0), |(b, tokens)| {
-                let interval = b.refill.interval();
-                let tolerance = interval.saturating_mul(b.capacity);
-                (micros_up(interval), micros(tolerance), tokens)
+                (
+                    micros_up(b.refill.interval()),
+                    micros(pacing::tolerance(&b)),
+                    tokens,
+                )
             });
             call.arg(limit.map_or(0, |l| l.requests()))
                 .arg(micros(length))
