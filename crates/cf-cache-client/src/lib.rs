@@ -51,6 +51,7 @@ pub use error::{
     ApiError, ApiMessage, ApiMessageSource, DecodeError, Error, InvalidRequest, Printable, RateLimited,
     Redirected, ResponseTooLarge, Result, Timeout, TimeoutKind, TransportError,
 };
+pub use generated::limits;
 pub use observe::{ObservedResponse, ResponseObserver};
 pub use retry::RetryPolicy;
 

@@ -13,11 +13,12 @@ impl crate::Client {
         &self,
         zone_id: &str,
     ) -> crate::Result<types::CacheReserveSetting> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let response = self.raw.get_cache_reserve(zone_id).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -34,11 +35,12 @@ impl crate::Client {
         zone_id: &str,
         body: &types::CacheReserveUpdate,
     ) -> crate::Result<types::CacheReserveSetting> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let response = self.raw.update_cache_reserve(zone_id, body).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -54,11 +56,12 @@ impl crate::Client {
         &self,
         zone_id: &str,
     ) -> crate::Result<types::ReserveClearStatus> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let response = self.raw.get_cache_reserve_clear(zone_id).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -76,11 +79,12 @@ impl crate::Client {
         zone_id: &str,
         body: &types::ReserveClearRequest,
     ) -> crate::Result<types::ReserveClearStatus> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let response = self.raw.start_cache_reserve_clear(zone_id, body).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -95,11 +99,12 @@ impl crate::Client {
         &self,
         zone_id: &str,
     ) -> crate::Result<types::RegionalTieredCacheSetting> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let response = self.raw.get_regional_tiered_cache(zone_id).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -113,11 +118,12 @@ impl crate::Client {
         zone_id: &str,
         body: &types::RegionalTieredCacheUpdate,
     ) -> crate::Result<types::RegionalTieredCacheSetting> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let response = self.raw.update_regional_tiered_cache(zone_id, body).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -132,11 +138,12 @@ impl crate::Client {
         &self,
         zone_id: &str,
     ) -> crate::Result<types::SmartTieredCacheSetting> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let response = self.raw.get_smart_tiered_cache(zone_id).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -152,11 +159,12 @@ impl crate::Client {
         zone_id: &str,
         body: &types::SmartTieredCacheUpdate,
     ) -> crate::Result<types::SmartTieredCacheSetting> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let response = self.raw.create_smart_tiered_cache(zone_id, body).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -170,11 +178,12 @@ impl crate::Client {
         &self,
         zone_id: &str,
     ) -> crate::Result<types::SmartTieredCacheDeleted> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let response = self.raw.delete_smart_tiered_cache(zone_id).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -188,11 +197,12 @@ impl crate::Client {
         zone_id: &str,
         body: &types::SmartTieredCacheUpdate,
     ) -> crate::Result<types::SmartTieredCacheSetting> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let response = self.raw.update_smart_tiered_cache(zone_id, body).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -208,11 +218,12 @@ impl crate::Client {
         &self,
         zone_id: &str,
     ) -> crate::Result<types::VariantsSetting> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let response = self.raw.get_variants(zone_id).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -226,11 +237,12 @@ impl crate::Client {
         &self,
         zone_id: &str,
     ) -> crate::Result<types::VariantsDeleted> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let response = self.raw.delete_variants(zone_id).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -246,11 +258,12 @@ impl crate::Client {
         zone_id: &str,
         body: &types::VariantsUpdate,
     ) -> crate::Result<types::VariantsSetting> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let response = self.raw.update_variants(zone_id, body).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -268,17 +281,23 @@ impl crate::Client {
         environment_id: &str,
         body: &::cf_cache_types::PurgeRequest,
     ) -> crate::Result<types::PurgeResult> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
-        crate::validate::path_param(
-            "environment_id",
-            environment_id,
-            Some(&crate::generated::rules::PARAM_ENVIRONMENT_ID),
-        )?;
-        self.check_body(body, &crate::generated::rules::PURGE_REQUEST)?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
+        crate::validate::segment("environment_id", environment_id)?;
+        {
+            let at = crate::validate::Field::Root("environment_id");
+            let value = environment_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
+        {
+            let at = crate::validate::Field::BODY;
+            let value = body;
+            crate::validate::Validate::check_at(value, at)?;
+        }
         let response = self
             .raw
             .invalidate_environment_cache(zone_id, environment_id, body)
@@ -299,17 +318,23 @@ impl crate::Client {
         environment_id: &str,
         body: &::cf_cache_types::PurgeRequest,
     ) -> crate::Result<types::PurgeResult> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
-        crate::validate::path_param(
-            "environment_id",
-            environment_id,
-            Some(&crate::generated::rules::PARAM_ENVIRONMENT_ID),
-        )?;
-        self.check_body(body, &crate::generated::rules::PURGE_REQUEST)?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
+        crate::validate::segment("environment_id", environment_id)?;
+        {
+            let at = crate::validate::Field::Root("environment_id");
+            let value = environment_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
+        {
+            let at = crate::validate::Field::BODY;
+            let value = body;
+            crate::validate::Validate::check_at(value, at)?;
+        }
         let response = self
             .raw
             .purge_environment_cache(zone_id, environment_id, body)
@@ -330,12 +355,17 @@ impl crate::Client {
         zone_id: &str,
         body: &::cf_cache_types::PurgeRequest,
     ) -> crate::Result<types::PurgeResult> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
-        self.check_body(body, &crate::generated::rules::PURGE_REQUEST)?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
+        {
+            let at = crate::validate::Field::BODY;
+            let value = body;
+            crate::validate::Validate::check_at(value, at)?;
+        }
         let response = self.raw.invalidate_cache(zone_id, body).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -352,17 +382,27 @@ impl crate::Client {
         page: Option<i64>,
         per_page: Option<i64>,
     ) -> crate::Result<crate::Page<types::OriginCloudRegion>> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
-        crate::validate::param("page", &page, &crate::generated::rules::PARAM_PAGE)?;
-        crate::validate::param(
-            "per_page",
-            &per_page,
-            &crate::generated::rules::PARAM_PER_PAGE,
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
+        {
+            let at = crate::validate::Field::Root("page");
+            let value = &page;
+            if let Some(value) = value {
+                crate::validate::leaf::minimum(at, *value, 1f64, false)?;
+            }
+        }
+        {
+            let at = crate::validate::Field::Root("per_page");
+            let value = &per_page;
+            if let Some(value) = value {
+                crate::validate::leaf::minimum(at, *value, 1f64, false)?;
+                crate::validate::leaf::maximum(at, *value, 100f64, false)?;
+            }
+        }
         let response = self.raw.list_origin_cloud_regions(zone_id, page, per_page).await;
         crate::runtime::decode::paged(response).await
     }
@@ -381,15 +421,17 @@ impl crate::Client {
         zone_id: &str,
         body: &types::OriginCloudRegionBatchUpsertRequest,
     ) -> crate::Result<types::OriginCloudRegionBatchResult> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
-        self.check_body(
-            body,
-            &crate::generated::rules::ORIGIN_CLOUD_REGION_BATCH_UPSERT_REQUEST,
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
+        {
+            let at = crate::validate::Field::BODY;
+            let value = body;
+            crate::validate::Validate::check_at(value, at)?;
+        }
         let response = self.raw.batch_upsert_origin_cloud_regions(zone_id, body).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -406,15 +448,17 @@ impl crate::Client {
         zone_id: &str,
         body: &types::OriginCloudRegionBatchDeleteRequest,
     ) -> crate::Result<types::OriginCloudRegionBatchResult> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
-        self.check_body(
-            body,
-            &crate::generated::rules::ORIGIN_CLOUD_REGION_BATCH_DELETE_REQUEST,
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
+        {
+            let at = crate::validate::Field::BODY;
+            let value = body;
+            crate::validate::Validate::check_at(value, at)?;
+        }
         let response = self.raw.batch_delete_origin_cloud_regions(zone_id, body).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -431,11 +475,12 @@ impl crate::Client {
         &self,
         zone_id: &str,
     ) -> crate::Result<types::SupportedCloudRegions> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let response = self.raw.list_supported_origin_cloud_regions(zone_id).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -451,11 +496,12 @@ impl crate::Client {
         zone_id: &str,
         origin_ip: &::std::net::IpAddr,
     ) -> crate::Result<types::OriginCloudRegion> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let response = self.raw.get_origin_cloud_region(zone_id, origin_ip).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -474,11 +520,12 @@ impl crate::Client {
         origin_ip: &::std::net::IpAddr,
         body: &types::OriginCloudRegionRequest,
     ) -> crate::Result<types::OriginCloudRegion> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let response = self
             .raw
             .upsert_origin_cloud_region(zone_id, origin_ip, body)
@@ -497,11 +544,12 @@ impl crate::Client {
         zone_id: &str,
         origin_ip: &::std::net::IpAddr,
     ) -> crate::Result<types::OriginCloudRegionDeleted> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let response = self.raw.delete_origin_cloud_region(zone_id, origin_ip).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -528,12 +576,17 @@ impl crate::Client {
         zone_id: &str,
         body: &::cf_cache_types::PurgeRequest,
     ) -> crate::Result<types::PurgeResult> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
-        self.check_body(body, &crate::generated::rules::PURGE_REQUEST)?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
+        {
+            let at = crate::validate::Field::BODY;
+            let value = body;
+            crate::validate::Validate::check_at(value, at)?;
+        }
         let response = self.raw.purge_cache(zone_id, body).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -547,11 +600,12 @@ impl crate::Client {
         &self,
         zone_id: &str,
     ) -> crate::Result<types::ReserveClearStatus> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let response = self.raw.get_smart_shield_cache_reserve_clear(zone_id).await;
         crate::runtime::decode::enveloped(response).await
     }
@@ -567,11 +621,12 @@ impl crate::Client {
         zone_id: &str,
         body: &types::ReserveClearRequest,
     ) -> crate::Result<types::ReserveClearStatus> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let response = self
             .raw
             .start_smart_shield_cache_reserve_clear(zone_id, body)
@@ -846,254 +901,282 @@ pub(crate) fn check_every_path_param(
         (
             "get_cache_reserve",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "update_cache_reserve",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "get_cache_reserve_clear",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "start_cache_reserve_clear",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "get_regional_tiered_cache",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "update_regional_tiered_cache",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "get_smart_tiered_cache",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "create_smart_tiered_cache",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "delete_smart_tiered_cache",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "update_smart_tiered_cache",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "get_variants",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "delete_variants",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "update_variants",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "invalidate_environment_cache",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "invalidate_environment_cache",
             "environment_id",
-            crate::validate::path_param(
-                "environment_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ENVIRONMENT_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("environment_id", value)?;
+                let at = crate::validate::Field::Root("environment_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "purge_environment_cache",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "purge_environment_cache",
             "environment_id",
-            crate::validate::path_param(
-                "environment_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ENVIRONMENT_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("environment_id", value)?;
+                let at = crate::validate::Field::Root("environment_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "invalidate_cache",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "list_origin_cloud_regions",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "batch_upsert_origin_cloud_regions",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "batch_delete_origin_cloud_regions",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "list_supported_origin_cloud_regions",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "get_origin_cloud_region",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "upsert_origin_cloud_region",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "delete_origin_cloud_region",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "purge_cache",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "get_smart_shield_cache_reserve_clear",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "start_smart_shield_cache_reserve_clear",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
     ])
 }
