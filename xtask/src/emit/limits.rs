@@ -91,7 +91,7 @@ pub fn emit(model: &ApiModel, components: &std::collections::BTreeSet<&str>) -> 
 /// The bounds `rule` states at `path`, and below it through objects and lists. References to
 /// components stop the walk (a component's bounds are its own constants), as do unions.
 fn collect(rule: &Rule, path: &mut Vec<String>, place: &str, out: &mut Vec<Limit>) {
-    let mut push = |keyword: &str, value: TokenStream| {
+    let mut push = |keyword: &str, value: TokenStream, exclusive: bool| {
         let mut wire = path.join("/");
         wire.push('/');
         wire.push_str(keyword);
@@ -102,7 +102,11 @@ fn collect(rule: &Rule, path: &mut Vec<String>, place: &str, out: &mut Vec<Limit
         };
         out.push(Limit {
             wire,
-            doc: format!(" `{keyword}` of {at}, as the spec states it."),
+            doc: if exclusive {
+                format!(" `{keyword}` of {at} (exclusive: the bound itself is refused), as the spec states it.")
+            } else {
+                format!(" `{keyword}` of {at}, as the spec states it.")
+            },
             value,
         });
     };
@@ -117,17 +121,18 @@ fn collect(rule: &Rule, path: &mut Vec<String>, place: &str, out: &mut Vec<Limit
             ..
         } => {
             if let Some(n) = min_length {
-                push("minLength", count(n));
+                push("minLength", count(n), false);
             }
             if let Some(n) = max_length {
-                push("maxLength", count(n));
+                push("maxLength", count(n), false);
             }
         }
         Rule::Number {
             minimum,
             maximum,
             integer,
-            ..
+            exclusive_minimum,
+            exclusive_maximum,
         } => {
             let number = |n: f64| {
                 // Bounds of integers are integers; one that is not stays an `f64`.
@@ -139,10 +144,10 @@ fn collect(rule: &Rule, path: &mut Vec<String>, place: &str, out: &mut Vec<Limit
                 }
             };
             if let Some(n) = minimum {
-                push("minimum", number(*n));
+                push("minimum", number(*n), *exclusive_minimum);
             }
             if let Some(n) = maximum {
-                push("maximum", number(*n));
+                push("maximum", number(*n), *exclusive_maximum);
             }
         }
         Rule::Array {
@@ -151,10 +156,10 @@ fn collect(rule: &Rule, path: &mut Vec<String>, place: &str, out: &mut Vec<Limit
             items,
         } => {
             if let Some(n) = min_items {
-                push("minItems", count(n));
+                push("minItems", count(n), false);
             }
             if let Some(n) = max_items {
-                push("maxItems", count(n));
+                push("maxItems", count(n), false);
             }
             path.push("items".into());
             collect(items, path, place, out);

@@ -12,9 +12,9 @@ use std::collections::BTreeMap;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::shapes::{Def, Index, Shape};
+use super::shapes::{Def, Form, Index, Shape};
 use crate::constraints::CHECKED_FORMATS;
-use crate::model::{Rule, UnionVariant};
+use crate::model::{Property, Rule, UnionVariant};
 
 /// Deeper than this, a rule is not followed (recursive or absurdly nested schemas).
 const MAX_DEPTH: usize = 48;
@@ -211,27 +211,38 @@ impl<'m, 't> Writer<'m, 't> {
                     let Some(found) = self.field(&name, &property.name, 0) else {
                         continue;
                     };
-                    let body = self.value(&property.rule, found.ty, depth + 1);
-                    if body.is_empty() {
-                        continue;
+                    let access = found.access.clone();
+                    if let Some(check) = self.property(property, &found, quote!(&value.#access), depth) {
+                        out.push(check);
                     }
-                    let access = found.access;
-                    let key = &property.name;
-                    let body = match found.skip_if {
-                        Some(skip) if !property.required => quote! { if !#skip(value) { #body } },
-                        _ => body,
-                    };
-                    out.push(quote! {
-                        {
-                            let at = at.key(#key);
-                            let value = &value.#access;
-                            #body
-                        }
-                    });
                 }
                 quote!(#(#out)*)
             }
         }
+    }
+
+    /// The check of one declared property, found as `found` and reached as `value`, in a
+    /// block of its own; `None` when nothing can be refused.
+    fn property(&mut self, property: &Property, found: &Found<'_>, value: TokenStream, depth: usize) -> Option<TokenStream> {
+        let body = self.value(&property.rule, found.ty, depth + 1);
+        if body.is_empty() {
+            return None;
+        }
+        let key = &property.name;
+        // A list left out of the JSON when empty is absent, not empty, unless required.
+        let body = match &found.skip_if {
+            Some(skip) if !property.required && !matches!(self.index.shape(found.ty), Shape::Option(_)) => {
+                quote! { if !#skip(value) { #body } }
+            }
+            _ => body,
+        };
+        Some(quote! {
+            {
+                let at = at.key(#key);
+                let value = #value;
+                #body
+            }
+        })
     }
 
     /// A component's rule: a call to its `Validate` impl when `ty` is its model, else its
@@ -262,9 +273,12 @@ impl<'m, 't> Writer<'m, 't> {
             match self.index.get(&name) {
                 Some(Def::Union(union)) => return self.union(&name, &union.variants, members, depth),
                 Some(Def::Untagged(variants)) if variants.len() == members.len() => {
-                    let fits = variants.iter().zip(members).all(|((_, t), m)| self.fits(m, t, 0));
+                    let fits = variants.iter().zip(members).all(|((_, form), m)| match form {
+                        Form::One(t) => self.fits(m, t, 0),
+                        Form::Fields(_) => matches!(self.resolve(m), Some(Rule::Object { .. } | Rule::Any)),
+                    });
                     if fits {
-                        let variants: Vec<(&syn::Ident, &syn::Type)> = variants.clone();
+                        let variants = variants.clone();
                         return self.untagged(&name, &variants, members, depth);
                     }
                 }
@@ -381,19 +395,42 @@ impl<'m, 't> Writer<'m, 't> {
         properties.iter().find(|p| p.name == key).map(|p| p.rule.clone())
     }
 
-    fn untagged(
-        &mut self,
-        name: &str,
-        variants: &[(&syn::Ident, &syn::Type)],
-        members: &[Rule],
-        depth: usize,
-    ) -> TokenStream {
+    fn untagged(&mut self, name: &str, variants: &[(&syn::Ident, Form<'_>)], members: &[Rule], depth: usize) -> TokenStream {
         let ty = format_ident!("{}", name);
         let mut arms = Vec::new();
-        for ((v, payload), member) in variants.iter().zip(members) {
-            let body = self.value(member, payload, depth + 1);
-            if !body.is_empty() {
-                arms.push(quote! { types::#ty::#v(value) => { #body } });
+        for ((v, form), member) in variants.iter().zip(members) {
+            match form {
+                Form::One(payload) => {
+                    let body = self.value(member, payload, depth + 1);
+                    if !body.is_empty() {
+                        arms.push(quote! { types::#ty::#v(value) => { #body } });
+                    }
+                }
+                Form::Fields(fields) => {
+                    let Some(Rule::Object { properties }) = self.resolve(member).cloned() else {
+                        continue;
+                    };
+                    let mut bound = Vec::new();
+                    let mut checks = Vec::new();
+                    for property in &properties {
+                        let Some(f) = fields.iter().find(|f| !f.flatten && f.wire == property.name) else {
+                            continue;
+                        };
+                        let ident = f.ident;
+                        let found = Found {
+                            access: quote!(#ident),
+                            ty: f.ty,
+                            skip_if: f.skip_if.clone(),
+                        };
+                        if let Some(check) = self.property(property, &found, quote!(#ident), depth) {
+                            bound.push(ident);
+                            checks.push(check);
+                        }
+                    }
+                    if !checks.is_empty() {
+                        arms.push(quote! { types::#ty::#v { #(#bound,)* .. } => { #(#checks)* } });
+                    }
+                }
             }
         }
         if arms.is_empty() {
@@ -557,6 +594,7 @@ impl<'m, 't> Writer<'m, 't> {
 }
 
 /// A field found for a property: how to reach it from `value`, and its type.
+#[derive(Clone)]
 struct Found<'t> {
     access: TokenStream,
     ty: &'t syn::Type,

@@ -11,8 +11,8 @@ pub enum Def<'t> {
     Struct(Vec<FieldDef<'t>>),
     /// `struct X(T)`, written as its only field.
     Newtype(&'t syn::Type),
-    /// A `#[serde(untagged)]` enum whose variants each hold one value (typify's `oneOf`).
-    Untagged(Vec<(&'t syn::Ident, &'t syn::Type)>),
+    /// A `#[serde(untagged)]` enum (typify's `oneOf`): one variant per form.
+    Untagged(Vec<(&'t syn::Ident, Form<'t>)>),
     /// One of our open string enums: its wire text is `as_str()`.
     Text,
     /// One of our single-key unions.
@@ -21,7 +21,17 @@ pub enum Def<'t> {
     Opaque,
 }
 
+/// What one variant of a [`Def::Untagged`] holds.
+#[derive(Clone)]
+pub enum Form<'t> {
+    /// One value: `Variant(T)`.
+    One(&'t syn::Type),
+    /// An object's fields: `Variant { a: A, b: B }`.
+    Fields(Vec<FieldDef<'t>>),
+}
+
 /// One field of a [`Def::Struct`].
+#[derive(Clone)]
 pub struct FieldDef<'t> {
     /// The Rust field.
     pub ident: &'t syn::Ident,
@@ -144,34 +154,36 @@ impl<'t> Index<'t> {
 
 fn struct_def(s: &syn::ItemStruct) -> Def<'_> {
     match &s.fields {
-        syn::Fields::Named(fields) => Def::Struct(
-            fields
-                .named
-                .iter()
-                .filter_map(|f| {
-                    let ident = f.ident.as_ref()?;
-                    let serde = serde_args(&f.attrs);
-                    let wire = serde
-                        .iter()
-                        .find_map(|(k, v)| (k == "rename").then(|| v.clone()).flatten())
-                        .unwrap_or_else(|| ident.to_string().trim_start_matches("r#").to_string());
-                    let skip_if = serde
-                        .iter()
-                        .find_map(|(k, v)| (k == "skip_serializing_if").then(|| v.clone()).flatten())
-                        .and_then(|path| syn::parse_str::<syn::ExprPath>(&path).ok());
-                    Some(FieldDef {
-                        ident,
-                        wire,
-                        ty: &f.ty,
-                        flatten: serde.iter().any(|(k, _)| k == "flatten"),
-                        skip_if,
-                    })
-                })
-                .collect(),
-        ),
+        syn::Fields::Named(fields) => Def::Struct(named_fields(fields)),
         syn::Fields::Unnamed(fields) if fields.unnamed.len() == 1 => Def::Newtype(&fields.unnamed[0].ty),
         _ => Def::Opaque,
     }
+}
+
+fn named_fields(fields: &syn::FieldsNamed) -> Vec<FieldDef<'_>> {
+    fields
+        .named
+        .iter()
+        .filter_map(|f| {
+            let ident = f.ident.as_ref()?;
+            let serde = serde_args(&f.attrs);
+            let wire = serde
+                .iter()
+                .find_map(|(k, v)| (k == "rename").then(|| v.clone()).flatten())
+                .unwrap_or_else(|| ident.to_string().trim_start_matches("r#").to_string());
+            let skip_if = serde
+                .iter()
+                .find_map(|(k, v)| (k == "skip_serializing_if").then(|| v.clone()).flatten())
+                .and_then(|path| syn::parse_str::<syn::ExprPath>(&path).ok());
+            Some(FieldDef {
+                ident,
+                wire,
+                ty: &f.ty,
+                flatten: serde.iter().any(|(k, _)| k == "flatten"),
+                skip_if,
+            })
+        })
+        .collect()
 }
 
 fn enum_def(e: &syn::ItemEnum) -> Def<'_> {
@@ -180,10 +192,12 @@ fn enum_def(e: &syn::ItemEnum) -> Def<'_> {
     }
     let mut variants = Vec::new();
     for v in &e.variants {
-        match &v.fields {
-            syn::Fields::Unnamed(f) if f.unnamed.len() == 1 => variants.push((&v.ident, &f.unnamed[0].ty)),
+        let form = match &v.fields {
+            syn::Fields::Unnamed(f) if f.unnamed.len() == 1 => Form::One(&f.unnamed[0].ty),
+            syn::Fields::Named(f) => Form::Fields(named_fields(f)),
             _ => return Def::Opaque,
-        }
+        };
+        variants.push((&v.ident, form));
     }
     Def::Untagged(variants)
 }
