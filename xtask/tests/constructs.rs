@@ -263,7 +263,7 @@ fn request_rules_become_plain_checks_through_every_shape() {
         checks,
         &[
             // typify's untagged union: its object form by field, its string form by value
-            "types::Action::Object { redirect, .. } => {",
+            "types::Action::Object { redirect: field_0, .. } => {",
             "types::Action::String(value) => {",
             "crate::validate::leaf::max_length(at, value, 8u64)?;",
             // a list of lists
@@ -272,7 +272,7 @@ fn request_rules_become_plain_checks_through_every_shape() {
             "if !::std::vec::Vec::is_empty(value) {",
             // recursion goes through the box to the model's own check
             "let value = &**value;\n                    crate::validate::Validate::check_at(value, at)?;",
-            "crate::validate::leaf::pattern(at, value, &PATTERN_1)?;",
+            "crate::validate::leaf::pattern(at, value, &crate::generated::checks::PATTERN_2)?;",
             "crate::validate::leaf::Format::Uri",
             // both members of an allOf apply to the one struct typify merged them into
             "let at = at.key(\"label\");",
@@ -287,6 +287,8 @@ fn request_rules_become_plain_checks_through_every_shape() {
         &[
             "crate::validate::leaf::minimum(at, *value, 0f64, true)?;",
             "crate::validate::leaf::maximum(at, *value, 50f64, false)?;",
+            // a parameter's pattern is the one static the body checks use too
+            "crate::validate::leaf::pattern(at, value, &crate::generated::checks::PATTERN_1)?;",
             "let at = crate::validate::Field::BODY;\n            let value = body;\n            crate::validate::Validate::check_at(value, at)?;",
         ],
     );

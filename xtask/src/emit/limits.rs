@@ -103,7 +103,9 @@ fn collect(rule: &Rule, path: &mut Vec<String>, place: &str, out: &mut Vec<Limit
         out.push(Limit {
             wire,
             doc: if exclusive {
-                format!(" `{keyword}` of {at} (exclusive: the bound itself is refused), as the spec states it.")
+                format!(
+                    " `{keyword}` of {at} (exclusive: the bound itself is refused), as the spec states it."
+                )
             } else {
                 format!(" `{keyword}` of {at}, as the spec states it.")
             },

@@ -127,7 +127,11 @@ impl crate::validate::Validate for types::PurgeRequest {
                         value,
                         crate::validate::leaf::Format::UrlPrefix,
                     )?;
-                    crate::validate::leaf::pattern(at, value, &PATTERN_1)?;
+                    crate::validate::leaf::pattern(
+                        at,
+                        value,
+                        &crate::generated::checks::PATTERN_1,
+                    )?;
                 }
             }
             _ => {}
@@ -270,7 +274,7 @@ pub fn purge_request_prefixes(
             value,
             crate::validate::leaf::Format::UrlPrefix,
         )?;
-        crate::validate::leaf::pattern(at, value, &PATTERN_1)?;
+        crate::validate::leaf::pattern(at, value, &crate::generated::checks::PATTERN_1)?;
     }
     Ok(())
 }
@@ -280,6 +284,6 @@ pub fn variant_mime_types(
 ) -> ::std::result::Result<(), crate::InvalidRequest> {
     Ok(())
 }
-static PATTERN_1: crate::validate::leaf::Pattern = crate::validate::leaf::Pattern::new(
+pub(crate) static PATTERN_1: crate::validate::leaf::Pattern = crate::validate::leaf::Pattern::new(
     "^[^/]*(/[^/]*){0,31}$",
 );

@@ -128,7 +128,8 @@ impl<'m, 't> Writer<'m, 't> {
                     }
                     if let Some(p) = pattern {
                         let ident = pattern_ident(self.pattern_index(p));
-                        out.push(quote! { crate::validate::leaf::pattern(at, value, &#ident)?; });
+                        // By its full path: operations check parameters with it too.
+                        out.push(quote! { crate::validate::leaf::pattern(at, value, &crate::generated::checks::#ident)?; });
                     }
                     let body = quote!(#(#out)*);
                     match text {
@@ -223,7 +224,13 @@ impl<'m, 't> Writer<'m, 't> {
 
     /// The check of one declared property, found as `found` and reached as `value`, in a
     /// block of its own; `None` when nothing can be refused.
-    fn property(&mut self, property: &Property, found: &Found<'_>, value: TokenStream, depth: usize) -> Option<TokenStream> {
+    fn property(
+        &mut self,
+        property: &Property,
+        found: &Found<'_>,
+        value: TokenStream,
+        depth: usize,
+    ) -> Option<TokenStream> {
         let body = self.value(&property.rule, found.ty, depth + 1);
         if body.is_empty() {
             return None;
@@ -395,7 +402,13 @@ impl<'m, 't> Writer<'m, 't> {
         properties.iter().find(|p| p.name == key).map(|p| p.rule.clone())
     }
 
-    fn untagged(&mut self, name: &str, variants: &[(&syn::Ident, Form<'_>)], members: &[Rule], depth: usize) -> TokenStream {
+    fn untagged(
+        &mut self,
+        name: &str,
+        variants: &[(&syn::Ident, Form<'_>)],
+        members: &[Rule],
+        depth: usize,
+    ) -> TokenStream {
         let ty = format_ident!("{}", name);
         let mut arms = Vec::new();
         for ((v, form), member) in variants.iter().zip(members) {
@@ -416,14 +429,16 @@ impl<'m, 't> Writer<'m, 't> {
                         let Some(f) = fields.iter().find(|f| !f.flatten && f.wire == property.name) else {
                             continue;
                         };
-                        let ident = f.ident;
+                        // Bound under names of our own: a field called `at` or `i` must not
+                        // shadow the check's bindings.
+                        let (ident, binding) = (f.ident, format_ident!("field_{}", bound.len()));
                         let found = Found {
                             access: quote!(#ident),
                             ty: f.ty,
                             skip_if: f.skip_if.clone(),
                         };
-                        if let Some(check) = self.property(property, &found, quote!(#ident), depth) {
-                            bound.push(ident);
+                        if let Some(check) = self.property(property, &found, quote!(#binding), depth) {
+                            bound.push(quote!(#ident: #binding));
                             checks.push(check);
                         }
                     }

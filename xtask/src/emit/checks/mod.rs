@@ -190,7 +190,7 @@ where
         let items = self.item_checks();
         let patterns = self.writer.patterns.iter().enumerate().map(|(i, source)| {
             let ident = pattern_ident(i);
-            quote! { static #ident: crate::validate::leaf::Pattern = crate::validate::leaf::Pattern::new(#source); }
+            quote! { pub(crate) static #ident: crate::validate::leaf::Pattern = crate::validate::leaf::Pattern::new(#source); }
         });
         let tokens = quote! {
             #[allow(unused_imports, reason = "a spec may have no request models")]
