@@ -487,7 +487,7 @@ impl<'m, 't> Writer<'m, 't> {
 
     /// The field of model `name` that holds property `wire`, looking into flattened fields.
     fn field(&self, name: &str, wire: &str, depth: usize) -> Option<Found<'t>> {
-        let Some(Def::Struct(fields)) = self.index.get(&name) else {
+        let Some(Def::Struct(fields)) = self.index.get(name) else {
             return None;
         };
         if let Some(f) = fields.iter().find(|f| !f.flatten && f.wire == wire) {
