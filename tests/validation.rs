@@ -306,30 +306,3 @@ fn long_values_are_quoted_only_in_part() {
     let refusal = validate::check(&PurgeRequest::Tags(vec!["x".repeat(5000)])).expect_err("too long");
     assert!(refusal.reason.len() < 200, "{}", refusal.reason);
 }
-
-#[tokio::test]
-async fn body_checks_can_be_turned_off_per_client_but_path_checks_stay() {
-    let (server, client) = server().await;
-    let body = PurgeRequest::Tags(strings(&["has space"]));
-    assert!(client.body_checks(), "checks are on by default");
-    refused(client.purge_cache(ZONE, &body).await);
-    assert_eq!(requests(&server).await, 0);
-
-    let unchecked = client.with_body_checks(false);
-    assert!(!unchecked.body_checks());
-    unchecked
-        .purge_cache(ZONE, &body)
-        .await
-        .expect("sent as it is; the server accepts it");
-    let sent = server.received_requests().await.expect("recorded");
-    assert_eq!(sent.len(), 1);
-    let on_the_wire: serde_json::Value = serde_json::from_slice(&sent[0].body).expect("JSON body");
-    assert_eq!(on_the_wire, json!({"tags": ["has space"]}));
-
-    // Path parameters are checked whatever the setting: they shape the URL.
-    let refusal = refused(unchecked.purge_cache("../zones", &body).await);
-    assert_eq!(refusal.field, "zone_id");
-    assert_eq!(requests(&server).await, 1, "nothing more was sent");
-    // The original client is unchanged.
-    refused(client.purge_cache(ZONE, &body).await);
-}

@@ -10,7 +10,7 @@ use crate::model::{Property, Rule};
 
 const SCHEMA_REF: &str = "#/components/schemas/";
 
-/// String formats the runtime checks, with the runtime's `validate::Format` variant for each.
+/// String formats the runtime checks, with the runtime's `validate::leaf::Format` variant for each.
 /// Formats typify turns into types (`ip`, `date-time`, ...) are enforced by those types; any
 /// other format is descriptive only.
 pub const CHECKED_FORMATS: [(&str, &str); 5] = [
@@ -42,11 +42,12 @@ pub fn rule_of(schema: &Value, place: &str) -> Result<Rule> {
     } else {
         match map.get("type").and_then(Value::as_str) {
             Some("string") => string_rule(map, place)?,
-            Some("integer" | "number") => Rule::Number {
+            Some(kind @ ("integer" | "number")) => Rule::Number {
                 minimum: map.get("minimum").and_then(Value::as_f64),
                 maximum: map.get("maximum").and_then(Value::as_f64),
                 exclusive_minimum: map.get("exclusiveMinimum") == Some(&Value::Bool(true)),
                 exclusive_maximum: map.get("exclusiveMaximum") == Some(&Value::Bool(true)),
+                integer: kind == "integer",
             },
             Some("array") => Rule::Array {
                 min_items: map.get("minItems").and_then(Value::as_u64),

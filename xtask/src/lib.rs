@@ -31,8 +31,10 @@ pub const TYPES_FILE: &str = "crates/cf-cache-types/src/generated.rs";
 pub const RAW_CLIENT_FILE: &str = "crates/cf-cache-client/src/generated/raw.rs";
 /// The client crate's public operations.
 pub const OPERATIONS_FILE: &str = "crates/cf-cache-client/src/generated/operations.rs";
-/// The client crate's validation rules.
-pub const RULES_FILE: &str = "crates/cf-cache-client/src/generated/rules.rs";
+/// The client crate's checks of requests, generated from the spec's validation keywords.
+pub const CHECKS_FILE: &str = "crates/cf-cache-client/src/generated/checks.rs";
+/// The client crate's limits, the bounds the spec states on requests.
+pub const LIMITS_FILE: &str = "crates/cf-cache-client/src/generated/limits.rs";
 /// The client crate's module tying the generated files together.
 pub const CLIENT_MOD_FILE: &str = "crates/cf-cache-client/src/generated/mod.rs";
 
@@ -131,9 +133,10 @@ pub fn generate_with(bytes: &[u8], spec_name: &str, options: Options) -> Result<
         contents: format::render(tree, &provenance, doc),
     };
     let modules: syn::File = syn::parse_quote! {
+        pub mod checks;
+        pub mod limits;
         pub(crate) mod operations;
         pub(crate) mod raw;
-        pub(crate) mod rules;
     };
     let files = vec![
         file(
@@ -159,10 +162,21 @@ pub fn generate_with(bytes: &[u8], spec_name: &str, options: Options) -> Result<
              `_with_meta` twin, returning the result with the answer's metadata.",
         ),
         file(
-            RULES_FILE,
-            emitted.rules,
-            "What requests must satisfy, read from the spec's validation keywords. The\n\
-             client checks every request against these before sending it.",
+            CHECKS_FILE,
+            emitted.checks,
+            "What requests must satisfy, read from the spec's validation keywords: a\n\
+             `Validate` impl per request model and a check per item of each request list\n\
+             (public as `validate::items`). The operations check their parameters and body\n\
+             with the same leaf checks before sending anything.",
+        ),
+        file(
+            LIMITS_FILE,
+            emitted.limits,
+            "The bounds the spec states on requests (`maxItems`, `maxLength`, `maximum` and\n\
+             their lower twins), one constant each, named after where the bound sits: the\n\
+             component, the properties down to it (`items` for a list's items) and the\n\
+             keyword, a property repeating the end of the name left out\n\
+             (`PurgeFiles.files` `maxItems` is `PURGE_FILES_MAX_ITEMS`).",
         ),
     ];
     lap(&mut times.format);

@@ -71,7 +71,8 @@ pub struct Param {
     pub rule: Rule,
 }
 
-/// The constraints a schema states on values, mirrored by the runtime's `validate::Rule`.
+/// The constraints a schema states on values. `emit::checks` turns them into plain Rust
+/// calling the runtime's leaf checks (`validate::leaf`), and `emit::limits` into constants.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Rule {
     /// Anything goes (or the Rust type already enforces what the schema says).
@@ -97,6 +98,8 @@ pub enum Rule {
         exclusive_minimum: bool,
         /// OpenAPI 3.0's boolean `exclusiveMaximum`.
         exclusive_maximum: bool,
+        /// Whether the schema says `integer` (its bounds become `i64` limits).
+        integer: bool,
     },
     /// An array.
     Array {

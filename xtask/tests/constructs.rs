@@ -256,6 +256,59 @@ fn what_regen_cannot_generate_is_skipped_and_listed_only_when_asked() {
     }
 }
 
+#[test]
+fn request_rules_become_plain_checks_through_every_shape() {
+    let generation = generated("constructs.yaml");
+    let checks = file(&generation, xtask::CHECKS_FILE);
+    assert_contains(
+        checks,
+        &[
+            // typify's untagged union: its object form by field, its string form by value
+            "types::Action::Object { redirect: field_0, .. } => {",
+            "types::Action::String(value) => {",
+            "crate::validate::leaf::max_length(at, value, 8u64)?;",
+            // a list of lists
+            "for (i, value) in value.iter().enumerate() {\n                let at = at.index(i);\n                crate::validate::leaf::min_items(at, value.len(), 1u64)?;",
+            // an optional list is left out of the JSON when empty, so empty passes
+            "if !::std::vec::Vec::is_empty(value) {",
+            // recursion goes through the box to the model's own check
+            "let value = &**value;\n                    crate::validate::Validate::check_at(value, at)?;",
+            "&crate::generated::checks::PATTERN_2,",
+            "crate::validate::leaf::Format::Uri",
+            // both members of an allOf apply to the one struct typify merged them into
+            "let at = at.key(\"label\");",
+            "crate::validate::leaf::minimum(at, *value, 1f64, false)?;",
+        ],
+    );
+    // A map's values and a nullable value without a bound are not looked into.
+    assert!(!checks.contains("10u64"), "map values are not checked");
+    let operations = file(&generation, xtask::OPERATIONS_FILE);
+    assert_contains(
+        operations,
+        &[
+            "crate::validate::leaf::minimum(at, *value, 0f64, true)?;",
+            "crate::validate::leaf::maximum(at, *value, 50f64, false)?;",
+            // a parameter's pattern is the one static the body checks use too
+            "&crate::generated::checks::PATTERN_1,",
+            "let at = crate::validate::Field::BODY;\n            let value = body;\n            crate::validate::Validate::check_at(value, at)?;",
+        ],
+    );
+    let limits = file(&generation, xtask::LIMITS_FILE);
+    assert_contains(
+        limits,
+        &[
+            "pub const RULE_SET_MATRIX_MAX_ITEMS: usize = 4usize;",
+            "pub const RULE_SET_MATRIX_ITEMS_MIN_ITEMS: usize = 1usize;",
+            "pub const RULE_SET_MATRIX_ITEMS_MAXIMUM: i64 = 9i64;",
+            "pub const PER_PAGE_MAXIMUM: i64 = 50i64;",
+            "pub const RATIO_MAXIMUM: f64 = 1f64;",
+            "(exclusive: the bound itself is refused)",
+            // operations disagree on `zone_id`: named after the one that bounds it
+            "pub const PUT_RULES_ZONE_ID_MAX_LENGTH: usize = 32usize;",
+        ],
+    );
+}
+
 /// The crates generated from `constructs.yaml` compile with the hand-written runtime.
 #[test]
 fn what_the_constructs_generate_compiles() {

@@ -297,7 +297,7 @@ components:
         ("N1,", &types),
         ("pub async fn match_(", &operations),
         ("type_: &str", &operations),
-        ("crate::validate::path_param(\"type\", type_,", &operations),
+        ("crate::validate::segment(\"type\", type_)", &operations),
         ("fn_: Option<&str>", &operations),
     ] {
         assert!(text.contains(needle), "{needle:?} missing");
@@ -306,7 +306,8 @@ components:
         xtask::TYPES_FILE,
         xtask::OPERATIONS_FILE,
         xtask::RAW_CLIENT_FILE,
-        xtask::RULES_FILE,
+        xtask::CHECKS_FILE,
+        xtask::LIMITS_FILE,
     ] {
         syn::parse_file(&read(file)).unwrap_or_else(|e| panic!("{file} is not valid Rust: {e}"));
     }

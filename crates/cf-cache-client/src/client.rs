@@ -59,24 +59,6 @@ impl Client {
         }
     }
 
-    /// A client that shares this one's connections, credentials, clock and retry policy, and
-    /// checks request bodies against the spec's rules (`check`) or sends them as they are
-    /// (`!check`). Path and query parameters are always checked.
-    ///
-    /// Checks are on by default. Turn them off only for bodies whose every item has already
-    /// been checked, with [`validate::check`](crate::validate::check) or
-    /// [`validate::ListItems`](crate::validate::ListItems), and whose lists respect the
-    /// per-request limits: `cf-cache-ext`'s batchers do exactly that, and would otherwise
-    /// check each of 100,000 URLs twice. Anything the API itself refuses still comes back as
-    /// an [`Error`](crate::Error).
-    pub fn with_body_checks(&self, check: bool) -> Client {
-        use progenitor_client::ClientInfo;
-        let runtime = self.raw.inner().with_body_checks(check);
-        Client {
-            raw: raw::Client::new_with_client(self.raw.baseurl(), self.raw.client().clone(), runtime),
-        }
-    }
-
     /// A client that shares this one's connections, credentials, clock and policies, and
     /// shows every answer it gets (each attempt's status and headers) to `observer`, for
     /// following the server's rate-limit headers on successes too.
@@ -85,25 +67,6 @@ impl Client {
         let runtime = self.raw.inner().with_observer(observer);
         Client {
             raw: raw::Client::new_with_client(self.raw.baseurl(), self.raw.client().clone(), runtime),
-        }
-    }
-
-    /// Whether this client checks request bodies before sending them (see
-    /// [`with_body_checks`](Self::with_body_checks)).
-    pub fn body_checks(&self) -> bool {
-        progenitor_client::ClientInfo::inner(&self.raw).check_bodies()
-    }
-
-    /// The generated operations' check of a request body, unless turned off.
-    pub(crate) fn check_body<T: serde::Serialize + ?Sized>(
-        &self,
-        body: &T,
-        rule: &'static crate::validate::Rule,
-    ) -> crate::Result<()> {
-        if self.body_checks() {
-            crate::validate::body(body, rule)
-        } else {
-            Ok(())
         }
     }
 

@@ -55,6 +55,7 @@ pub use error::{
     ApiError, ApiMessage, ApiMessageSource, DecodeError, Error, InvalidRequest, Printable, RateLimited,
     Redirected, ResponseTooLarge, Result, Timeout, TimeoutKind, TransportError,
 };
+pub use generated::limits;
 pub use meta::{ResponseMeta, WithMeta};
 pub use observe::{ObservedResponse, ResponseObserver};
 pub use ratelimit::{Quota, RateLimit, Remaining};

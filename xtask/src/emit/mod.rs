@@ -1,11 +1,12 @@
 //! Stage 3: turn the lowered spec and the model into Rust syntax trees, one per output file.
 
+mod checks;
 mod docs;
+mod limits;
 mod operations;
 mod path_segments;
 mod progenitor;
 mod raw_client;
-mod rules;
 mod split;
 mod types;
 mod wire_names;
@@ -21,8 +22,10 @@ pub struct Emitted {
     pub raw_client: syn::File,
     /// The client crate's public operation methods.
     pub operations: syn::File,
-    /// The client crate's validation rules.
-    pub rules: syn::File,
+    /// The client crate's checks of requests.
+    pub checks: syn::File,
+    /// The client crate's spec limits.
+    pub limits: syn::File,
 }
 
 /// Emits all files; `types_crate` is how generated code names the models crate. With
@@ -34,12 +37,18 @@ pub fn emit(normalised: &mut Normalised, types_crate: &str, skip_unsupported: bo
     let parts = split::split(all)?;
     let types = types::emit(parts.types, &normalised.model)?;
     let raw_client = raw_client::emit(parts.client);
-    let (rules, rule_refs) = rules::emit(&normalised.model)?;
-    let operations = operations::emit(&raw_client, &normalised.model, &rule_refs)?;
+    let model = &normalised.model;
+    let index = checks::index(&types, model, types_crate);
+    let named = checks::named(model);
+    let mut checker = checks::Checks::new(model, &index, &named);
+    let operations = operations::emit(&raw_client, model, &mut checker)?;
+    let checks = checker.finish()?;
+    let limits = limits::emit(model, &checks::used_components(model, &named))?;
     Ok(Emitted {
         types,
         raw_client,
         operations,
-        rules,
+        checks,
+        limits,
     })
 }

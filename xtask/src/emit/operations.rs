@@ -10,12 +10,12 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::visit_mut::{self, VisitMut};
 
-use super::rules::RuleRefs;
+use super::checks::Checks;
 use crate::error::{GenError, Result};
-use crate::model::{ApiModel, Operation, Param, ParamLocation, ResultShape, Rule};
+use crate::model::{ApiModel, Operation, ParamLocation, ResultShape};
 
-/// Emits the facade from the model, the raw client's method signatures and the rule statics.
-pub fn emit(raw: &syn::File, model: &ApiModel, rules: &RuleRefs) -> Result<syn::File> {
+/// Emits the facade from the model, the raw client's method signatures and the checks.
+pub fn emit(raw: &syn::File, model: &ApiModel, checks: &mut Checks<'_, '_>) -> Result<syn::File> {
     let signatures = raw_signatures(raw);
     let types_path = quote!(types);
     let mut methods = Vec::new();
@@ -35,9 +35,9 @@ pub fn emit(raw: &syn::File, model: &ApiModel, rules: &RuleRefs) -> Result<syn::
                 "internal: progenitor emitted no method for it",
             )
         })?;
-        methods.push(method(op, sig, &types_path, rules));
+        methods.push(method(op, sig, &types_path, checks));
     }
-    let fuzzing = fuzzing_entries(model, &signatures, &types_path, rules);
+    let fuzzing = fuzzing_entries(model, &signatures, &types_path, checks);
     let tokens = quote! {
         use crate::types;
 
@@ -100,7 +100,12 @@ fn request_fn(name: &str) -> String {
     format!("{name}_request")
 }
 
-fn method(op: &Operation, args: &[syn::FnArg], types_path: &TokenStream, rules: &RuleRefs) -> TokenStream {
+fn method(
+    op: &Operation,
+    args: &[syn::FnArg],
+    types_path: &TokenStream,
+    checks: &mut Checks<'_, '_>,
+) -> TokenStream {
     let name = format_ident!("{}", op.name);
     let meta_name = format_ident!("{}", with_meta(&op.name));
     let request_name = format_ident!("{}", request_fn(&op.name));
@@ -119,7 +124,7 @@ fn method(op: &Operation, args: &[syn::FnArg], types_path: &TokenStream, rules: 
         .collect();
     // A raw body arrives as one `RawBody` (bytes and their media type) in place of
     // progenitor's generic body and `content-type` header arguments.
-    let checks = checks(op, args, rules);
+    let checks = checks.inputs(op, args);
     let (args, unpack): (Vec<syn::FnArg>, TokenStream) = match &raw {
         Some(raw) => (
             args.iter()
@@ -171,72 +176,6 @@ fn method(op: &Operation, args: &[syn::FnArg], types_path: &TokenStream, rules: 
     }
 }
 
-/// Statements refusing bad input before anything is sent: each parameter against its rule and
-/// the body against its own. Path segments are always checked for what would leave them:
-/// `..` would otherwise be resolved by the URL parser and retarget the request (an
-/// environment purge becoming a zone purge).
-fn checks(op: &Operation, args: &[syn::FnArg], rules: &RuleRefs) -> Vec<TokenStream> {
-    let mut out = Vec::new();
-    for p in &op.params {
-        let name = &p.api_name;
-        let ident = format_ident!("{}", p.ident);
-        let rule = rules
-            .params
-            .get(&(op.name.clone(), p.ident.clone()))
-            .map(|r| quote!(&crate::generated::rules::#r));
-        match path_check(op, p, args, rules) {
-            Some(PathCheck::Str(rule)) => {
-                out.push(quote! { crate::validate::path_param(#name, #ident, #rule)?; });
-            }
-            // A spec enum in the path: its text, open variant included, must stay one segment.
-            Some(PathCheck::Display) => {
-                out.push(quote! { crate::validate::path_param(#name, &#ident.to_string(), None)?; });
-            }
-            None => {
-                if let Some(rule) = rule {
-                    out.push(quote! { crate::validate::param(#name, &#ident, #rule)?; });
-                }
-            }
-        }
-    }
-    if let Some(rule) = rules.bodies.get(&op.name) {
-        // progenitor takes a model body by reference and a plain value (a number) by value.
-        let by_ref = args.iter().any(|a| {
-            matches!(a, syn::FnArg::Typed(t)
-                if matches!(t.pat.as_ref(), syn::Pat::Ident(p) if p.ident == "body")
-                    && matches!(t.ty.as_ref(), syn::Type::Reference(_)))
-        });
-        let body = if by_ref { quote!(body) } else { quote!(&body) };
-        out.push(quote! { self.check_body(#body, &crate::generated::rules::#rule)?; });
-    }
-    out
-}
-
-/// How a path parameter is kept to one segment.
-enum PathCheck {
-    /// A `&str` argument, checked as it is against its rule (the tokens: `Some(&RULE)` or `None`).
-    Str(TokenStream),
-    /// A typed argument whose text (`to_string()`) is checked.
-    Display,
-}
-
-/// The check a path parameter gets, or `None` when `p` is not one that needs it (a typed value
-/// such as an IP address cannot leave its segment).
-fn path_check(op: &Operation, p: &Param, args: &[syn::FnArg], rules: &RuleRefs) -> Option<PathCheck> {
-    if p.location != ParamLocation::Path {
-        return None;
-    }
-    let ident = format_ident!("{}", p.ident);
-    if args.iter().any(|a| is_str_arg(a, &ident)) {
-        let rule = rules
-            .params
-            .get(&(op.name.clone(), p.ident.clone()))
-            .map_or_else(|| quote!(None), |r| quote!(Some(&crate::generated::rules::#r)));
-        return Some(PathCheck::Str(rule));
-    }
-    matches!(p.rule, Rule::Named(_)).then_some(PathCheck::Display)
-}
-
 /// How an operation's success is decoded: the type it returns, the runtime function, and
 /// that function's type argument (`None` for `empty`, which has none).
 fn decoder(
@@ -276,7 +215,7 @@ fn fuzzing_entries(
     model: &ApiModel,
     signatures: &BTreeMap<String, Vec<syn::FnArg>>,
     types_path: &TokenStream,
-    rules: &RuleRefs,
+    checks: &mut Checks<'_, '_>,
 ) -> TokenStream {
     let decoders = model.operations.iter().map(|op| {
         let name = &op.name;
@@ -284,17 +223,12 @@ fn fuzzing_entries(
         let generic = generic.map(|t| quote!(::<#t>));
         quote! { (#name, crate::runtime::decode::value(answer(), #decoder #generic).map(drop)) }
     });
-    let mut checks = Vec::new();
+    let mut entries = Vec::new();
     for op in &model.operations {
         let args = signatures.get(&op.name).map(Vec::as_slice).unwrap_or_default();
-        for p in &op.params {
-            let (name, param) = (&op.name, &p.api_name);
-            let rule = match path_check(op, p, args, rules) {
-                Some(PathCheck::Str(rule)) => rule,
-                Some(PathCheck::Display) => quote!(None),
-                None => continue,
-            };
-            checks.push(quote! { (#name, #param, crate::validate::path_param(#param, value, #rule)) });
+        for (param, check) in checks.path_params(op, args) {
+            let name = &op.name;
+            entries.push(quote! { (#name, #param, #check) });
         }
     }
     quote! {
@@ -314,7 +248,7 @@ fn fuzzing_entries(
         pub(crate) fn check_every_path_param(
             value: &str,
         ) -> ::std::vec::Vec<(&'static str, &'static str, crate::Result<()>)> {
-            ::std::vec::Vec::from([#(#checks),*])
+            ::std::vec::Vec::from([#(#entries),*])
         }
     }
 }
@@ -344,18 +278,6 @@ impl<'a> RawBody<'a> {
     fn is_content_type(&self, pat: &syn::Pat) -> bool {
         matches!(pat, syn::Pat::Ident(p) if p.ident == self.content_type)
     }
-}
-
-/// Whether `arg` is `ident: &str`.
-fn is_str_arg(arg: &syn::FnArg, ident: &syn::Ident) -> bool {
-    let syn::FnArg::Typed(t) = arg else { return false };
-    let syn::Pat::Ident(pat) = t.pat.as_ref() else {
-        return false;
-    };
-    if pat.ident != *ident {
-        return false;
-    }
-    matches!(t.ty.as_ref(), syn::Type::Reference(r) if matches!(r.elem.as_ref(), syn::Type::Path(p) if p.path.is_ident("str")))
 }
 
 fn method_docs(op: &Operation) -> Vec<String> {

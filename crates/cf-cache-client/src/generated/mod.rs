@@ -2,6 +2,7 @@
 // Do not edit by hand: change the spec or xtask/, then run `cargo xtask regen`.
 
 //! Code generated from the spec; the hand-written runtime is everything outside this folder.
+pub mod checks;
+pub mod limits;
 pub(crate) mod operations;
 pub(crate) mod raw;
-pub(crate) mod rules;

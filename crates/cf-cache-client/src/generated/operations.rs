@@ -38,11 +38,12 @@ impl crate::Client {
         &self,
         zone_id: &str,
     ) -> crate::Result<crate::runtime::Prepared> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let request = self
             .raw
             .get_cache_reserve(zone_id)
@@ -95,11 +96,12 @@ impl crate::Client {
         zone_id: &str,
         body: &types::CacheReserveUpdate,
     ) -> crate::Result<crate::runtime::Prepared> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let request = self
             .raw
             .update_cache_reserve(zone_id, body)
@@ -149,11 +151,12 @@ impl crate::Client {
         &self,
         zone_id: &str,
     ) -> crate::Result<crate::runtime::Prepared> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let request = self
             .raw
             .get_cache_reserve_clear(zone_id)
@@ -207,11 +210,12 @@ impl crate::Client {
         zone_id: &str,
         body: &types::ReserveClearRequest,
     ) -> crate::Result<crate::runtime::Prepared> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let request = self
             .raw
             .start_cache_reserve_clear(zone_id, body)
@@ -260,11 +264,12 @@ impl crate::Client {
         &self,
         zone_id: &str,
     ) -> crate::Result<crate::runtime::Prepared> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let request = self
             .raw
             .get_regional_tiered_cache(zone_id)
@@ -314,11 +319,12 @@ impl crate::Client {
         zone_id: &str,
         body: &types::RegionalTieredCacheUpdate,
     ) -> crate::Result<crate::runtime::Prepared> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let request = self
             .raw
             .update_regional_tiered_cache(zone_id, body)
@@ -367,11 +373,12 @@ impl crate::Client {
         &self,
         zone_id: &str,
     ) -> crate::Result<crate::runtime::Prepared> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let request = self
             .raw
             .get_smart_tiered_cache(zone_id)
@@ -423,11 +430,12 @@ impl crate::Client {
         zone_id: &str,
         body: &types::SmartTieredCacheUpdate,
     ) -> crate::Result<crate::runtime::Prepared> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let request = self
             .raw
             .create_smart_tiered_cache(zone_id, body)
@@ -475,11 +483,12 @@ impl crate::Client {
         &self,
         zone_id: &str,
     ) -> crate::Result<crate::runtime::Prepared> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let request = self
             .raw
             .delete_smart_tiered_cache(zone_id)
@@ -529,11 +538,12 @@ impl crate::Client {
         zone_id: &str,
         body: &types::SmartTieredCacheUpdate,
     ) -> crate::Result<crate::runtime::Prepared> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let request = self
             .raw
             .update_smart_tiered_cache(zone_id, body)
@@ -583,11 +593,12 @@ impl crate::Client {
         &self,
         zone_id: &str,
     ) -> crate::Result<crate::runtime::Prepared> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let request = self
             .raw
             .get_variants(zone_id)
@@ -635,11 +646,12 @@ impl crate::Client {
         &self,
         zone_id: &str,
     ) -> crate::Result<crate::runtime::Prepared> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let request = self
             .raw
             .delete_variants(zone_id)
@@ -691,11 +703,12 @@ impl crate::Client {
         zone_id: &str,
         body: &types::VariantsUpdate,
     ) -> crate::Result<crate::runtime::Prepared> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let request = self
             .raw
             .update_variants(zone_id, body)
@@ -753,17 +766,23 @@ impl crate::Client {
         environment_id: &str,
         body: &::cf_cache_types::PurgeRequest,
     ) -> crate::Result<crate::runtime::Prepared> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
-        crate::validate::path_param(
-            "environment_id",
-            environment_id,
-            Some(&crate::generated::rules::PARAM_ENVIRONMENT_ID),
-        )?;
-        self.check_body(body, &crate::generated::rules::PURGE_REQUEST)?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
+        crate::validate::segment("environment_id", environment_id)?;
+        {
+            let at = crate::validate::Field::Root("environment_id");
+            let value = environment_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
+        {
+            let at = crate::validate::Field::BODY;
+            let value = body;
+            crate::validate::Validate::check_at(value, at)?;
+        }
         let request = self
             .raw
             .invalidate_environment_cache(zone_id, environment_id, body)
@@ -821,17 +840,23 @@ impl crate::Client {
         environment_id: &str,
         body: &::cf_cache_types::PurgeRequest,
     ) -> crate::Result<crate::runtime::Prepared> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
-        crate::validate::path_param(
-            "environment_id",
-            environment_id,
-            Some(&crate::generated::rules::PARAM_ENVIRONMENT_ID),
-        )?;
-        self.check_body(body, &crate::generated::rules::PURGE_REQUEST)?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
+        crate::validate::segment("environment_id", environment_id)?;
+        {
+            let at = crate::validate::Field::Root("environment_id");
+            let value = environment_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
+        {
+            let at = crate::validate::Field::BODY;
+            let value = body;
+            crate::validate::Validate::check_at(value, at)?;
+        }
         let request = self
             .raw
             .purge_environment_cache(zone_id, environment_id, body)
@@ -885,12 +910,17 @@ impl crate::Client {
         zone_id: &str,
         body: &::cf_cache_types::PurgeRequest,
     ) -> crate::Result<crate::runtime::Prepared> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
-        self.check_body(body, &crate::generated::rules::PURGE_REQUEST)?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
+        {
+            let at = crate::validate::Field::BODY;
+            let value = body;
+            crate::validate::Validate::check_at(value, at)?;
+        }
         let request = self
             .raw
             .invalidate_cache(zone_id, body)
@@ -945,17 +975,27 @@ impl crate::Client {
         page: Option<i64>,
         per_page: Option<i64>,
     ) -> crate::Result<crate::runtime::Prepared> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
-        crate::validate::param("page", &page, &crate::generated::rules::PARAM_PAGE)?;
-        crate::validate::param(
-            "per_page",
-            &per_page,
-            &crate::generated::rules::PARAM_PER_PAGE,
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
+        {
+            let at = crate::validate::Field::Root("page");
+            let value = &page;
+            if let Some(value) = value {
+                crate::validate::leaf::minimum(at, *value, 1f64, false)?;
+            }
+        }
+        {
+            let at = crate::validate::Field::Root("per_page");
+            let value = &per_page;
+            if let Some(value) = value {
+                crate::validate::leaf::minimum(at, *value, 1f64, false)?;
+                crate::validate::leaf::maximum(at, *value, 100f64, false)?;
+            }
+        }
         let request = self
             .raw
             .list_origin_cloud_regions(zone_id, page, per_page)
@@ -1010,15 +1050,17 @@ impl crate::Client {
         zone_id: &str,
         body: &types::OriginCloudRegionBatchUpsertRequest,
     ) -> crate::Result<crate::runtime::Prepared> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
-        self.check_body(
-            body,
-            &crate::generated::rules::ORIGIN_CLOUD_REGION_BATCH_UPSERT_REQUEST,
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
+        {
+            let at = crate::validate::Field::BODY;
+            let value = body;
+            crate::validate::Validate::check_at(value, at)?;
+        }
         let request = self
             .raw
             .batch_upsert_origin_cloud_regions(zone_id, body)
@@ -1071,15 +1113,17 @@ impl crate::Client {
         zone_id: &str,
         body: &types::OriginCloudRegionBatchDeleteRequest,
     ) -> crate::Result<crate::runtime::Prepared> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
-        self.check_body(
-            body,
-            &crate::generated::rules::ORIGIN_CLOUD_REGION_BATCH_DELETE_REQUEST,
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
+        {
+            let at = crate::validate::Field::BODY;
+            let value = body;
+            crate::validate::Validate::check_at(value, at)?;
+        }
         let request = self
             .raw
             .batch_delete_origin_cloud_regions(zone_id, body)
@@ -1130,11 +1174,12 @@ impl crate::Client {
         &self,
         zone_id: &str,
     ) -> crate::Result<crate::runtime::Prepared> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let request = self
             .raw
             .list_supported_origin_cloud_regions(zone_id)
@@ -1186,11 +1231,12 @@ impl crate::Client {
         zone_id: &str,
         origin_ip: &::std::net::IpAddr,
     ) -> crate::Result<crate::runtime::Prepared> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let request = self
             .raw
             .get_origin_cloud_region(zone_id, origin_ip)
@@ -1247,11 +1293,12 @@ impl crate::Client {
         origin_ip: &::std::net::IpAddr,
         body: &types::OriginCloudRegionRequest,
     ) -> crate::Result<crate::runtime::Prepared> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let request = self
             .raw
             .upsert_origin_cloud_region(zone_id, origin_ip, body)
@@ -1303,11 +1350,12 @@ impl crate::Client {
         zone_id: &str,
         origin_ip: &::std::net::IpAddr,
     ) -> crate::Result<crate::runtime::Prepared> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let request = self
             .raw
             .delete_origin_cloud_region(zone_id, origin_ip)
@@ -1370,12 +1418,17 @@ impl crate::Client {
         zone_id: &str,
         body: &::cf_cache_types::PurgeRequest,
     ) -> crate::Result<crate::runtime::Prepared> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
-        self.check_body(body, &crate::generated::rules::PURGE_REQUEST)?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
+        {
+            let at = crate::validate::Field::BODY;
+            let value = body;
+            crate::validate::Validate::check_at(value, at)?;
+        }
         let request = self
             .raw
             .purge_cache(zone_id, body)
@@ -1423,11 +1476,12 @@ impl crate::Client {
         &self,
         zone_id: &str,
     ) -> crate::Result<crate::runtime::Prepared> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let request = self
             .raw
             .get_smart_shield_cache_reserve_clear(zone_id)
@@ -1481,11 +1535,12 @@ impl crate::Client {
         zone_id: &str,
         body: &types::ReserveClearRequest,
     ) -> crate::Result<crate::runtime::Prepared> {
-        crate::validate::path_param(
-            "zone_id",
-            zone_id,
-            Some(&crate::generated::rules::PARAM_ZONE_ID),
-        )?;
+        crate::validate::segment("zone_id", zone_id)?;
+        {
+            let at = crate::validate::Field::Root("zone_id");
+            let value = zone_id;
+            crate::validate::leaf::max_length(at, value, 32u64)?;
+        }
         let request = self
             .raw
             .start_smart_shield_cache_reserve_clear(zone_id, body)
@@ -1736,254 +1791,282 @@ pub(crate) fn check_every_path_param(
         (
             "get_cache_reserve",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "update_cache_reserve",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "get_cache_reserve_clear",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "start_cache_reserve_clear",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "get_regional_tiered_cache",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "update_regional_tiered_cache",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "get_smart_tiered_cache",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "create_smart_tiered_cache",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "delete_smart_tiered_cache",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "update_smart_tiered_cache",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "get_variants",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "delete_variants",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "update_variants",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "invalidate_environment_cache",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "invalidate_environment_cache",
             "environment_id",
-            crate::validate::path_param(
-                "environment_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ENVIRONMENT_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("environment_id", value)?;
+                let at = crate::validate::Field::Root("environment_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "purge_environment_cache",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "purge_environment_cache",
             "environment_id",
-            crate::validate::path_param(
-                "environment_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ENVIRONMENT_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("environment_id", value)?;
+                let at = crate::validate::Field::Root("environment_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "invalidate_cache",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "list_origin_cloud_regions",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "batch_upsert_origin_cloud_regions",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "batch_delete_origin_cloud_regions",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "list_supported_origin_cloud_regions",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "get_origin_cloud_region",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "upsert_origin_cloud_region",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "delete_origin_cloud_region",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "purge_cache",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "get_smart_shield_cache_reserve_clear",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
         (
             "start_smart_shield_cache_reserve_clear",
             "zone_id",
-            crate::validate::path_param(
-                "zone_id",
-                value,
-                Some(&crate::generated::rules::PARAM_ZONE_ID),
-            ),
+            (|| -> crate::Result<()> {
+                crate::validate::segment("zone_id", value)?;
+                let at = crate::validate::Field::Root("zone_id");
+                crate::validate::leaf::max_length(at, value, 32u64)?;
+                Ok(())
+            })(),
         ),
     ])
 }

@@ -76,8 +76,6 @@ pub(crate) fn build_error(error: progenitor_client::Error<()>) -> Error {
 pub(crate) struct Runtime {
     shared: Arc<Shared>,
     retry: RetryPolicy,
-    /// Whether request bodies are checked against the spec's rules before sending.
-    check_bodies: bool,
     /// Shown every answer, when set.
     observer: Option<Arc<dyn ResponseObserver>>,
 }
@@ -97,7 +95,6 @@ impl Runtime {
         Self {
             shared: Arc::new(shared),
             retry,
-            check_bodies: true,
             observer: None,
         }
     }
@@ -108,10 +105,6 @@ impl Runtime {
 
     pub(crate) fn retry(&self) -> RetryPolicy {
         self.retry
-    }
-
-    pub(crate) fn check_bodies(&self) -> bool {
-        self.check_bodies
     }
 
     /// The same runtime with another retry policy.
@@ -133,14 +126,6 @@ impl Runtime {
             ..self.clone()
         }
     }
-
-    /// The same runtime, checking request bodies or not.
-    pub(crate) fn with_body_checks(&self, check_bodies: bool) -> Self {
-        Self {
-            check_bodies,
-            ..self.clone()
-        }
-    }
 }
 
 impl fmt::Debug for Runtime {
@@ -149,7 +134,6 @@ impl fmt::Debug for Runtime {
         f.debug_struct("Runtime")
             .field("auth_headers", &names)
             .field("retry", &self.retry)
-            .field("check_bodies", &self.check_bodies)
             .field("observer", &self.observer)
             .field("clock", &self.shared.clock)
             .finish_non_exhaustive()

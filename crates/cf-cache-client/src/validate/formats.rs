@@ -1,7 +1,7 @@
 //! The checked string formats. Each returns why a value is refused, phrased to be read after
 //! the field name.
 
-use super::rule::Format;
+use super::leaf::Format;
 
 /// A quick yes for the common valid `http-url` (lower-case scheme, a host, printable ASCII)
 /// and otherwise `check`'s answer: the two always agree, `accepts(f, v) == check(f, v).is_ok()`.

@@ -5,7 +5,7 @@ use crate::error::{Error, InvalidRequest};
 /// A path parameter must be non-empty, not `.` or `..` (URL parsers resolve those, even
 /// percent-encoded), and free of the characters that would end or split a segment. Its
 /// length and format are the spec's business (see the parameter's rule).
-pub(super) fn segment(field: &str, value: &str) -> Result<(), Error> {
+pub(crate) fn segment(field: &str, value: &str) -> Result<(), Error> {
     let refuse = |reason: String| {
         Err(Error::InvalidRequest(InvalidRequest {
             field: field.to_string(),

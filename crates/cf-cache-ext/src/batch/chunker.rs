@@ -77,6 +77,20 @@ impl<T> Lane<T> {
     }
 }
 
+/// The smallest of `limits` (several forms of one request list may each state a cap: a
+/// chunk must fit all of them). `usize::MAX` for none.
+pub(crate) const fn smallest(limits: &[usize]) -> usize {
+    let mut out = usize::MAX;
+    let mut i = 0;
+    while i < limits.len() {
+        if limits[i] < out {
+            out = limits[i];
+        }
+        i += 1;
+    }
+    out
+}
+
 /// Splits `items` in two, the first half never the smaller.
 pub(crate) fn halve<T>(mut items: Vec<T>) -> (Vec<T>, Vec<T>) {
     let back = items.split_off(items.len().div_ceil(2));

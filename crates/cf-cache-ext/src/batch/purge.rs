@@ -1,13 +1,10 @@
 //! Purge items, the endpoint they go to, and how they become requests: checked one by one,
 //! gathered into one chunk per kind, sent through the chosen operation.
 
-use std::sync::OnceLock;
 use std::time::Duration;
 
-use serde::Serialize;
-
 use cf_cache_client::types::{PurgeFileWithHeaders, PurgeRequest};
-use cf_cache_client::validate::{self, ListItems};
+use cf_cache_client::validate::items;
 use cf_cache_client::{Client, Error, InvalidRequest};
 
 use super::chunker::{Cutter, Lane, Limit, halve};
@@ -62,50 +59,14 @@ pub enum PurgeTarget {
 
 /// Applies the client's own checks (the spec's rules) to one item, as the only item of its
 /// list; the reported field is therefore `body.<key>[0]` whatever the item's place in the
-/// input. No body is built: the item is checked where it is, against rules looked up once.
+/// input. No body is built: the generated check of one item of that list is called on it.
 fn check_item(item: &PurgeItem) -> Result<(), InvalidRequest> {
-    let rules = item_rules();
     match item {
-        PurgeItem::Url(url) => check_with(&rules.files, url, || PurgeRequest::Files(vec![url.clone()])),
-        PurgeItem::UrlWithHeaders(file) => check_with(&rules.files, file, || {
-            PurgeRequest::FilesWithHeaders(vec![file.clone()])
-        }),
-        PurgeItem::Tag(tag) => check_with(&rules.tags, tag, || PurgeRequest::Tags(vec![tag.clone()])),
-        PurgeItem::Host(host) => check_with(&rules.hosts, host, || PurgeRequest::Hosts(vec![host.clone()])),
-        PurgeItem::Prefix(prefix) => check_with(&rules.prefixes, prefix, || {
-            PurgeRequest::Prefixes(vec![prefix.clone()])
-        }),
-    }
-}
-
-/// The item rules of the purge body's lists.
-struct ItemRules {
-    files: Option<ListItems>,
-    tags: Option<ListItems>,
-    hosts: Option<ListItems>,
-    prefixes: Option<ListItems>,
-}
-
-fn item_rules() -> &'static ItemRules {
-    static RULES: OnceLock<ItemRules> = OnceLock::new();
-    RULES.get_or_init(|| ItemRules {
-        files: ListItems::of::<PurgeRequest>(FILES),
-        tags: ListItems::of::<PurgeRequest>(TAGS),
-        hosts: ListItems::of::<PurgeRequest>(HOSTS),
-        prefixes: ListItems::of::<PurgeRequest>(PREFIXES),
-    })
-}
-
-/// Checks `item` against its list's rules; should a future spec name the list differently,
-/// the whole one-item body is checked instead, which gives the same answer more slowly.
-fn check_with<I: Serialize>(
-    rules: &Option<ListItems>,
-    item: &I,
-    alone: impl FnOnce() -> PurgeRequest,
-) -> Result<(), InvalidRequest> {
-    match rules {
-        Some(rules) => rules.check(item),
-        None => validate::check(&alone()),
+        PurgeItem::Url(url) => items::purge_request_files(url),
+        PurgeItem::UrlWithHeaders(file) => items::purge_request_files_with_headers(file),
+        PurgeItem::Tag(tag) => items::purge_request_tags(tag),
+        PurgeItem::Host(host) => items::purge_request_hosts(host),
+        PurgeItem::Prefix(prefix) => items::purge_request_prefixes(prefix),
     }
 }
 

@@ -1,7 +1,7 @@
 //! [`PurgeBatcher`]: any number of purge items through one of the purge operations, chunked,
 //! paced and accounted for.
 
-use cf_cache_client::{Client, ConfigError};
+use cf_cache_client::{Client, ConfigError, limits};
 use futures::{Stream, stream};
 
 use super::chunker;
@@ -12,10 +12,17 @@ use super::plan::{Plan, PlanLimits};
 use super::purge::{PurgeCutter, PurgeItem, PurgeLimits, PurgeOp, PurgeTarget};
 use super::report::{BatchReport, BatchStats, Outcome};
 
-/// The largest `files` array the API's schema accepts (Enterprise's cap).
-const SCHEMA_MAX_URLS: usize = 500;
+/// The largest `files` array the API's schema accepts (Enterprise's cap), in either form.
+const SCHEMA_MAX_URLS: usize = chunker::smallest(&[
+    limits::PURGE_FILES_MAX_ITEMS,
+    limits::PURGE_FILES_WITH_HEADERS_FILES_MAX_ITEMS,
+]);
 /// The largest `tags`/`hosts`/`prefixes` array the API's schema accepts.
-const SCHEMA_MAX_ITEMS: usize = 100;
+const SCHEMA_MAX_ITEMS: usize = chunker::smallest(&[
+    limits::PURGE_TAGS_MAX_ITEMS,
+    limits::PURGE_HOSTS_MAX_ITEMS,
+    limits::PURGE_PREFIXES_MAX_ITEMS,
+]);
 
 /// Purges (or invalidates) any number of URLs, tags, hosts or prefixes.
 ///
@@ -155,9 +162,10 @@ impl PurgeBatcherBuilder {
                 .with_request_limit(budget)
         })?;
         Ok(PurgeBatcher {
-            // Every item is checked on its way into a chunk, and chunks never exceed the
-            // per-request limits, so the client need not check each body a second time.
-            client: observed_by(self.client.with_body_checks(false), settings.pacer.as_ref()),
+            // Every item is checked on its way into a chunk (so an invalid one is reported
+            // alone); the client checks each chunk again before sending it, which costs a
+            // few comparisons per item with the generated checks.
+            client: observed_by(self.client.clone(), settings.pacer.as_ref()),
             target: self.target,
             plan,
             urls_per_request,

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use cf_cache_client::types::{
     OriginCloudRegionBatchDeleteRequest, OriginCloudRegionBatchUpsertRequest, OriginCloudRegionRequest,
 };
-use cf_cache_client::{Client, ConfigError};
+use cf_cache_client::{Client, ConfigError, limits};
 use futures::stream;
 
 use super::chunker::{self, Limit};
@@ -16,8 +16,11 @@ use super::pacing::Pacer;
 use super::regions::{RegionCutter, RegionOp, mapping_ip, send_deletes, send_upserts};
 use super::report::BatchReport;
 
-/// The most items the batch endpoints accept per request.
-const MAX_CHUNK: usize = 100;
+/// The most items the batch endpoints accept per request (upserts and deletes alike).
+const MAX_CHUNK: usize = chunker::smallest(&[
+    limits::ORIGIN_CLOUD_REGION_BATCH_UPSERT_REQUEST_MAX_ITEMS,
+    limits::ORIGIN_CLOUD_REGION_BATCH_DELETE_REQUEST_MAX_ITEMS,
+]);
 
 /// Upserts or deletes any number of origin cloud region mappings of one zone.
 ///
@@ -130,9 +133,10 @@ impl RegionBatcherBuilder {
             Pacer::new(self.client.clock()).with_request_limit(budget)
         })?;
         Ok(RegionBatcher {
-            // Every item is checked on its way into a chunk, and chunks never exceed the
-            // per-request limits, so the client need not check each body a second time.
-            client: observed_by(self.client.with_body_checks(false), settings.pacer.as_ref()),
+            // Every item is checked on its way into a chunk (so an invalid one is reported
+            // alone); the client checks each chunk again before sending it, which costs a
+            // few comparisons per item with the generated checks.
+            client: observed_by(self.client.clone(), settings.pacer.as_ref()),
             zone_id: self.zone_id,
             chunk_size,
             settings,

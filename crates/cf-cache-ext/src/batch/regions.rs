@@ -10,7 +10,8 @@ use cf_cache_client::types::{
     OriginCloudRegionBatchDeleteRequest, OriginCloudRegionBatchResult, OriginCloudRegionBatchUpsertRequest,
     OriginCloudRegionRequest,
 };
-use cf_cache_client::{Client, Error, InvalidRequest, validate};
+use cf_cache_client::validate::items;
+use cf_cache_client::{Client, Error, InvalidRequest};
 
 use super::chunker::{Cutter, Lane, Limit, halve};
 use super::engine::{Chunk, Operation, Work};
@@ -27,15 +28,16 @@ fn ip_key(ip: IpAddr) -> IpAddr {
     ip.to_canonical()
 }
 
-/// Applies the client's own checks (the spec's rules) to one mapping.
+/// Applies the client's own checks (the spec's rules) to one mapping, as the only item of
+/// an upsert body; the reported field is therefore `body[0]`.
 fn check_upsert(item: &OriginCloudRegionRequest) -> Result<(), InvalidRequest> {
-    validate::check(item)
+    items::origin_cloud_region_batch_upsert_request(item)
 }
 
-/// Applies the client's own checks to one origin IP, as a body of its own; the reported
-/// field is therefore `body[0]`.
+/// Applies the client's own checks to one origin IP, as the only item of a delete body; the
+/// reported field is therefore `body[0]`.
 fn check_delete(ip: &IpAddr) -> Result<(), InvalidRequest> {
-    validate::check(&OriginCloudRegionBatchDeleteRequest(vec![*ip]))
+    items::origin_cloud_region_batch_delete_request(ip)
 }
 
 /// Gathers checked items of one batch endpoint into chunks.

@@ -84,9 +84,10 @@ pub use stream::{ItemStream, PageStream};
 
 use crate::settings;
 
-/// The most items Cloudflare returns per page of a list, and the default page size here (the
-/// fewer the pages, the fewer the requests against the rate limit).
-pub const MAX_PER_PAGE: i64 = 100;
+/// The most items Cloudflare returns per page of a list (the spec's `per_page` maximum), and
+/// the default page size here (the fewer the pages, the fewer the requests against the rate
+/// limit).
+pub const MAX_PER_PAGE: i64 = cf_cache_client::limits::PER_PAGE_MAXIMUM;
 
 /// The most pages one stream fetches by default: 10,000 (a million items at 100 per page,
 /// far past the largest list of this API), so a server that always says "more" cannot keep a
