@@ -3,6 +3,8 @@
 //!   from the spec's own schemas (one generic generator, not one strategy per type), and every
 //!   operation's decoder accepts every success body the spec allows;
 //! - the purge body never serialises to more than one key, whatever it holds;
+//! - the models' timestamps accept, and read, exactly what chrono's own `Deserialize` does,
+//!   though they take its RFC 3339 parser first;
 //! - the validators accept exactly what the documented rules accept: each rule is written
 //!   again here, independently, from `../shared/reference/cloudflare-api-facts.md` (and the
 //!   spec where the facts are silent), and compared with `validate::check` on generated strings.
@@ -715,4 +717,91 @@ fn the_reference_rules_say_what_the_facts_say() {
     assert!(reference::identifier("023e105f4ecef8ad9ca31a8372d0c353") && !reference::identifier(".."));
     assert!(reference::ip("::ffff:192.0.2.1") && reference::ip("2001:db8::1") && !reference::ip("01.2.3.4"));
     assert!(!reference::ip("1::2::3") && !reference::ip("fe80::1%eth0") && reference::ip("::"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timestamps: the models take chrono's RFC 3339 parser first (`emit/timestamps.rs`); what they
+// accept, and the instant they read, must stay exactly what `DateTime`'s own `Deserialize` gives.
+
+/// RFC 3339 as the API writes it, the looser forms only chrono's relaxed parser takes (a space
+/// or `t` for `T`, `UTC`, an offset without its colon, spaces between parts) and near-misses.
+fn timestamp_text() -> BoxedStrategy<String> {
+    let strict = date_time().prop_map(|v| v.as_str().map(str::to_string).unwrap_or_default());
+    prop_oneof![
+        strict.clone(),
+        (strict, 0usize..6).prop_map(|(s, loosen)| match loosen {
+            0 => s.replacen('T', " ", 1),
+            1 => s.replacen('T', "t", 1),
+            2 => s.replace('Z', " UTC").replace("+00:00", "UTC"),
+            3 => s.replace("+0", "+0 ").replace(":00", "00"),
+            4 => s.replacen('-', " - ", 1),
+            _ => s.replacen(':', "", 1),
+        }),
+        "[0-9T:.+ Zzt-]{0,32}",
+    ]
+    .boxed()
+}
+
+proptest! {
+    #[test]
+    fn optional_timestamps_decode_as_chrono_decodes_them(text in timestamp_text()) {
+        let ours = serde_json::from_value::<types::CacheReserveSetting>(json!({
+            "editable": true, "id": "cache_reserve", "value": "on", "modified_on": text,
+        }))
+        .map(|setting| setting.modified_on);
+        let chrono = serde_json::from_value::<chrono::DateTime<chrono::Utc>>(json!(text)).map(Some);
+        prop_assert_eq!(ours.ok(), chrono.ok(), "{:?}", text);
+    }
+
+    #[test]
+    fn required_timestamps_decode_as_chrono_decodes_them(text in timestamp_text()) {
+        let ours = serde_json::from_value::<types::ReserveClearStatus>(json!({
+            "id": "cache_reserve_clear", "state": "In-progress", "start_ts": text,
+        }))
+        .map(|status| status.start_ts);
+        let chrono = serde_json::from_value::<chrono::DateTime<chrono::Utc>>(json!(text));
+        prop_assert_eq!(ours.ok(), chrono.ok(), "{:?}", text);
+    }
+}
+
+#[test]
+fn an_absent_or_null_optional_timestamp_is_none() {
+    for body in [
+        json!({"editable": true, "id": "cache_reserve", "value": "on"}),
+        json!({"editable": true, "id": "cache_reserve", "value": "on", "modified_on": null}),
+    ] {
+        let setting: types::CacheReserveSetting =
+            serde_json::from_value(body.clone()).unwrap_or_else(|e| panic!("{body}: {e}"));
+        assert_eq!(setting.modified_on, None, "{body}");
+    }
+}
+
+#[test]
+fn text_only_the_relaxed_parser_takes_still_decodes() {
+    for text in [
+        "2024-01-02T03:04:05 UTC",
+        "2024-01-02T03:04:05+0000",
+        "2024-01-02T03:04:05 +00:00",
+    ] {
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(text).is_err(),
+            "{text} is RFC 3339"
+        );
+        let status: types::ReserveClearStatus = serde_json::from_value(json!({
+            "id": "cache_reserve_clear", "state": "In-progress", "start_ts": text,
+        }))
+        .unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(status.start_ts.timestamp(), 1_704_164_645, "{text}");
+    }
+}
+
+#[test]
+fn a_timestamp_in_neither_form_is_refused() {
+    let refused = serde_json::from_str::<types::CacheReserveSetting>(
+        r#"{"editable": true, "id": "cache_reserve", "value": "on", "modified_on": "yesterday"}"#,
+    )
+    .err()
+    .map(|e| e.to_string())
+    .unwrap_or_default();
+    assert!(refused.contains("input contains invalid characters"), "{refused}");
 }

@@ -10,7 +10,11 @@ pub struct CacheReserveSetting {
     /// The `id` field of [`CacheReserveSetting`].
     pub id: ::cf_cache_types::CacheReserveSettingId,
     /// When the setting last changed; absent or null if never changed.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        skip_serializing_if = "::std::option::Option::is_none",
+        default,
+        deserialize_with = "timestamps::optional"
+    )]
     pub modified_on: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     /// The `value` field of [`CacheReserveSetting`].
     pub value: ::cf_cache_types::ToggleValue,
@@ -25,7 +29,11 @@ pub struct CacheReserveUpdate {
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct OriginCloudRegion {
     /// When the mapping last changed.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        skip_serializing_if = "::std::option::Option::is_none",
+        default,
+        deserialize_with = "timestamps::optional"
+    )]
     pub modified_on: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     /// Origin IPv4 or IPv6 address in canonical form (RFC 5952 for IPv6).
     pub origin_ip: ::std::string::String,
@@ -160,7 +168,11 @@ pub struct RegionalTieredCacheSetting {
     /// The `id` field of [`RegionalTieredCacheSetting`].
     pub id: ::cf_cache_types::RegionalTieredCacheSettingId,
     /// When the setting last changed.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        skip_serializing_if = "::std::option::Option::is_none",
+        default,
+        deserialize_with = "timestamps::optional"
+    )]
     pub modified_on: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     /// The `value` field of [`RegionalTieredCacheSetting`].
     pub value: ::cf_cache_types::ToggleValue,
@@ -201,14 +213,23 @@ for ReserveClearRequest {
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ReserveClearStatus {
     /// When the job finished; only present once `state` is `Completed`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        skip_serializing_if = "::std::option::Option::is_none",
+        default,
+        deserialize_with = "timestamps::optional"
+    )]
     pub end_ts: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     /// The `id` field of [`ReserveClearStatus`].
     pub id: ::cf_cache_types::ReserveClearStatusId,
     /// When this record last changed.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        skip_serializing_if = "::std::option::Option::is_none",
+        default,
+        deserialize_with = "timestamps::optional"
+    )]
     pub modified_on: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     /// When the job started.
+    #[serde(deserialize_with = "timestamps::required")]
     pub start_ts: ::chrono::DateTime<::chrono::offset::Utc>,
     /// The `state` field of [`ReserveClearStatus`].
     pub state: ::cf_cache_types::ReserveClearState,
@@ -221,7 +242,11 @@ pub struct SmartTieredCacheDeleted {
     /// The `id` field of [`SmartTieredCacheDeleted`].
     pub id: ::cf_cache_types::SmartTieredCacheDeletedId,
     /// When the setting last changed.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        skip_serializing_if = "::std::option::Option::is_none",
+        default,
+        deserialize_with = "timestamps::optional"
+    )]
     pub modified_on: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
 /// The zone's Smart Tiered Cache setting.
@@ -232,7 +257,11 @@ pub struct SmartTieredCacheSetting {
     /// The `id` field of [`SmartTieredCacheSetting`].
     pub id: ::cf_cache_types::SmartTieredCacheSettingId,
     /// When the setting last changed.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        skip_serializing_if = "::std::option::Option::is_none",
+        default,
+        deserialize_with = "timestamps::optional"
+    )]
     pub modified_on: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     /// The `value` field of [`SmartTieredCacheSetting`].
     pub value: ::cf_cache_types::ToggleValue,
@@ -291,7 +320,11 @@ pub struct VariantsDeleted {
     /// The `id` field of [`VariantsDeleted`].
     pub id: ::cf_cache_types::VariantsDeletedId,
     /// When the setting last changed.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        skip_serializing_if = "::std::option::Option::is_none",
+        default,
+        deserialize_with = "timestamps::optional"
+    )]
     pub modified_on: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
 /// The zone's image variants setting.
@@ -302,7 +335,11 @@ pub struct VariantsSetting {
     /// The `id` field of [`VariantsSetting`].
     pub id: ::cf_cache_types::VariantsSettingId,
     /// When the setting last changed.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        skip_serializing_if = "::std::option::Option::is_none",
+        default,
+        deserialize_with = "timestamps::optional"
+    )]
     pub modified_on: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     /// The `value` field of [`VariantsSetting`].
     pub value: VariantsValue,
@@ -1128,5 +1165,62 @@ impl<'de> ::serde::Deserialize<'de> for PurgeRequest {
                 ),
             ),
         )
+    }
+}
+/// Decodes the models' timestamps: chrono's RFC 3339 parser first, its relaxed parser (what `DateTime`'s own `Deserialize` runs) for any other text, so the same texts decode to the same instants, only faster.
+mod timestamps {
+    /// A timestamp field.
+    pub(super) fn required<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<::chrono::DateTime<::chrono::offset::Utc>, D::Error> {
+        deserializer.deserialize_str(Rfc3339)
+    }
+    /// An optional timestamp field: absent (thanks to `default`) or `null` is `None`.
+    pub(super) fn optional<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<
+        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        D::Error,
+    > {
+        deserializer.deserialize_option(Nullable)
+    }
+    struct Nullable;
+    impl<'de> ::serde::de::Visitor<'de> for Nullable {
+        type Value = ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>;
+        fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str("an RFC 3339 timestamp or null")
+        }
+        fn visit_none<E: ::serde::de::Error>(
+            self,
+        ) -> ::std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: ::serde::de::Error>(
+            self,
+        ) -> ::std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: ::serde::Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> ::std::result::Result<Self::Value, D::Error> {
+            deserializer.deserialize_str(Rfc3339).map(Some)
+        }
+    }
+    struct Rfc3339;
+    impl<'de> ::serde::de::Visitor<'de> for Rfc3339 {
+        type Value = ::chrono::DateTime<::chrono::offset::Utc>;
+        fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str("an RFC 3339 timestamp")
+        }
+        fn visit_str<E: ::serde::de::Error>(
+            self,
+            text: &str,
+        ) -> ::std::result::Result<Self::Value, E> {
+            ::chrono::DateTime::parse_from_rfc3339(text)
+                .or_else(|_| text.parse::<::chrono::DateTime<::chrono::FixedOffset>>())
+                .map(|at| at.with_timezone(&::chrono::offset::Utc))
+                .map_err(E::custom)
+        }
     }
 }

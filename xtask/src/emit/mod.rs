@@ -8,6 +8,7 @@ mod path_segments;
 mod progenitor;
 mod raw_client;
 mod split;
+mod timestamps;
 mod types;
 mod wire_names;
 

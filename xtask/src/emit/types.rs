@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::emit::docs;
+use crate::emit::{docs, timestamps};
 use crate::error::{GenError, Result};
 use crate::model::{ApiModel, OneKeyUnion, StringEnum};
 use crate::naming::{distinct, pascal_ident};
@@ -23,6 +23,7 @@ pub fn emit(typify_items: Vec<syn::Item>, model: &ApiModel) -> Result<syn::File>
     let mut file: syn::File = syn::parse_quote!();
     file.items = items;
     docs::fill_missing(&mut file);
+    timestamps::fast_path(&mut file);
     Ok(file)
 }
 

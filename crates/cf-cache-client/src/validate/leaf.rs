@@ -3,6 +3,31 @@
 //! where its value sits. A valid value costs a comparison or two and no allocation: the
 //! place (`body.files[3]`) is built on the stack while descending and only written out when
 //! a value is refused.
+//!
+//! They are public so that a model of the caller's own can be checked the same way:
+//!
+//! ```
+//! use cf_cache_client::validate::{self, Checked, Field, Validate, leaf};
+//!
+//! /// A deploy's purge plan, checked before any purge is sent.
+//! struct Plan {
+//!     tags: Vec<String>,
+//! }
+//!
+//! impl Validate for Plan {
+//!     fn check_at(&self, at: Field<'_>) -> Checked {
+//!         let tags = at.key("tags");
+//!         leaf::max_items(tags, self.tags.len(), 30)?;
+//!         for (i, tag) in self.tags.iter().enumerate() {
+//!             leaf::format(tags.index(i), tag, leaf::Format::CacheTag)?;
+//!         }
+//!         Ok(())
+//!     }
+//! }
+//!
+//! let refused = validate::check(&Plan { tags: vec!["ok".into(), "not ok".into()] }).unwrap_err();
+//! assert_eq!(refused.field, "body.tags[1]");
+//! ```
 
 use std::fmt::Write as _;
 use std::sync::OnceLock;
