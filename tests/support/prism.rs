@@ -16,8 +16,9 @@
 //! Installation is serialised inside one process by a `OnceLock`. Across processes it is not:
 //! only one test binary (`conformance`) uses Prism, and cargo runs test binaries one at a time.
 
+use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read};
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
@@ -151,12 +152,14 @@ impl Prism {
         Ok(prism)
     }
 
-    /// Polls the port until it accepts a connection, Prism exits, or the deadline passes.
+    /// Waits until this Prism says it listens on `port`, exits, or the deadline passes. A
+    /// connection to the port is no proof: the tests of one binary start their Prisms side by
+    /// side, and one that lost the port to another would see that one accept, then die.
     fn wait_until_listening(&mut self, port: u16) -> Result<(), Failure> {
-        let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let listening = format!("Prism is listening on http://127.0.0.1:{port}");
         let deadline = Instant::now() + STARTUP_DEADLINE;
         loop {
-            if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
+            if self.output.lines().iter().any(|line| line.contains(&listening)) {
                 return Ok(());
             }
             match self.child.try_wait() {
@@ -239,10 +242,25 @@ impl Output {
     }
 }
 
-/// A port on 127.0.0.1 that was free a moment ago.
+/// A port on 127.0.0.1 that was free a moment ago, and never handed out before in this
+/// process: the kernel may offer a port again as soon as its probe is closed, to another test
+/// starting its own Prism.
 fn free_port() -> std::io::Result<u16> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
-    Ok(listener.local_addr()?.port())
+    static HANDED_OUT: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
+    // Probes stay bound until a new port turns up, so the kernel cannot offer one twice.
+    let mut probes = Vec::new();
+    loop {
+        let probe = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+        let port = probe.local_addr()?.port();
+        if HANDED_OUT
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(port)
+        {
+            return Ok(port);
+        }
+        probes.push(probe);
+    }
 }
 
 /// The path of Prism's CLI script, installing the pinned version first if needed. Runs the

@@ -73,6 +73,15 @@ pub struct PacerUnavailable {
 pub(crate) struct Admission {
     pub waited: Duration,
     slot: Option<Slot>,
+    opened: Option<Opened>,
+}
+
+/// The request went first on a full plan bucket, so the API's bucket starts counting at its
+/// arrival: its answer tells how late that may have been.
+struct Opened {
+    bucket: Arc<Bucket>,
+    went: Instant,
+    clock: Arc<dyn Clock>,
 }
 
 enum Slot {
@@ -84,6 +93,10 @@ enum Slot {
 impl Admission {
     /// The request's answer is in (or it failed): its slot is dated now.
     pub(crate) async fn answered(self) {
+        if let Some(opened) = self.opened {
+            let taken = opened.clock.monotonic().saturating_duration_since(opened.went);
+            opened.bucket.anchor(taken);
+        }
         match self.slot {
             #[cfg(feature = "redis")]
             Some(Slot::Fleet(slot)) => slot.answered().await,
@@ -157,6 +170,7 @@ impl Pacer {
                     return Ok(Admission {
                         waited,
                         slot: Some(Slot::Fleet(slot)),
+                        opened: None,
                     });
                 }
                 // Falls back to pacing alone, or fails, as the fleet was configured.
@@ -173,15 +187,22 @@ impl Pacer {
             }
             None => (None, Duration::ZERO),
         };
+        let mut opened = None;
         if let Some((bucket, tokens)) = self.plan_bucket(cost) {
             let now = self.clock.monotonic();
-            let wait = bucket.reserve(tokens, now).saturating_duration_since(now);
+            let reserved = bucket.reserve(tokens, now);
+            let wait = reserved.at.saturating_duration_since(now);
             if !wait.is_zero() {
                 self.clock.sleep(wait).await;
                 waited += wait;
             }
+            opened = reserved.opens_burst.then(|| Opened {
+                bucket: Arc::clone(bucket),
+                went: reserved.at,
+                clock: Arc::clone(&self.clock),
+            });
         }
-        Ok(Admission { waited, slot })
+        Ok(Admission { waited, slot, opened })
     }
 
     /// Empties every bucket `cost` draws on, and holds the request budget, until `wait` from
@@ -202,11 +223,11 @@ impl Pacer {
         }
     }
 
-    fn plan_bucket(&self, cost: Cost) -> Option<(&Bucket, u32)> {
+    fn plan_bucket(&self, cost: Cost) -> Option<(&Arc<Bucket>, u32)> {
         match cost {
             Cost::Request => None,
-            Cost::Bulk => self.bulk.as_deref().map(|b| (b, 1)),
-            Cost::Urls(n) => self.urls.as_deref().map(|b| (b, n)),
+            Cost::Bulk => self.bulk.as_ref().map(|b| (b, 1)),
+            Cost::Urls(n) => self.urls.as_ref().map(|b| (b, n)),
         }
     }
 }
@@ -238,7 +259,16 @@ impl ResponseObserver for Pacer {
 /// arrive before the API's bucket holds its tokens: a 429 (1134) missed by a few
 /// milliseconds, measured on the Free plan's 800-URL bucket. Only the burst shrinks (by 80
 /// URLs on Free, once per burst); the refill rate stays the plan's.
+///
+/// A first request slower to arrive than this (a TLS handshake to a distant server on a
+/// new connection) is caught by its answer: see [`Bucket::anchor`]. The fleet's bucket in
+/// Redis has the margin only.
 pub(crate) const SEND_MARGIN: Duration = Duration::from_millis(100);
+
+/// The most a burst's start is moved by its first answer. The arrival it stands for is at
+/// most a connection set-up late; an answer slower than this is a slow server or one of the
+/// client's own retries (with their waits), which say nothing about when the request arrived.
+const MAX_ANCHOR: Duration = Duration::from_secs(1);
 
 /// How far ahead of now a bucket's theoretical arrival time may run before requests must
 /// wait: the burst, in time, less [`SEND_MARGIN`]. Shared with the fleet's bucket in Redis.
@@ -273,13 +303,29 @@ impl Bucket {
         }
     }
 
-    /// Takes `tokens` now and returns when the request they pay for may go.
-    fn reserve(&self, tokens: u32, now: Instant) -> Instant {
+    /// Takes `tokens` now: when the request they pay for may go, and whether it opens a burst
+    /// (the bucket was full).
+    fn reserve(&self, tokens: u32, now: Instant) -> Reserved {
         let mut tat = self.tat.lock().unwrap_or_else(PoisonError::into_inner);
+        let opens_burst = tat.is_none_or(|t| t <= now);
         let from = tat.map_or(now, |t| t.max(now));
         let next = later(from, self.interval.saturating_mul(tokens));
         *tat = Some(next);
-        next.checked_sub(self.tolerance).map_or(now, |at| at.max(now))
+        Reserved {
+            at: next.checked_sub(self.tolerance).map_or(now, |at| at.max(now)),
+            opens_burst,
+        }
+    }
+
+    /// The request that opened a burst was answered `taken` after it went. The API's bucket
+    /// started at its arrival, which came at most that long after; whatever of it the margin
+    /// does not cover, ours starts later too (every later slot moves, as the API's do).
+    fn anchor(&self, taken: Duration) {
+        let late = taken.min(MAX_ANCHOR).saturating_sub(SEND_MARGIN);
+        if !late.is_zero() {
+            let mut tat = self.tat.lock().unwrap_or_else(PoisonError::into_inner);
+            *tat = tat.map(|t| later(t, late));
+        }
     }
 
     /// Makes the bucket empty until `until`: the next single token is available then.
@@ -290,6 +336,14 @@ impl Bucket {
             .unwrap_or(until);
         *tat = Some(tat.map_or(empty_until, |t| t.max(empty_until)));
     }
+}
+
+/// What [`Bucket::reserve`] gives.
+struct Reserved {
+    /// When the request may go.
+    at: Instant,
+    /// It went first on a full bucket.
+    opens_burst: bool,
 }
 
 /// `at + by`. Intervals are at most a day and costs at most a chunk, so this overflows only
@@ -321,7 +375,7 @@ mod tests {
     /// When each of `n` reservations of `tokens` made at `now` may go, from `origin`.
     fn slots(bucket: &Bucket, n: usize, tokens: u32, now: Instant, origin: Instant) -> Vec<Duration> {
         (0..n)
-            .map(|_| bucket.reserve(tokens, now).saturating_duration_since(origin))
+            .map(|_| bucket.reserve(tokens, now).at.saturating_duration_since(origin))
             .collect()
     }
 
@@ -380,14 +434,179 @@ mod tests {
     }
 
     #[test]
+    fn only_a_reservation_on_a_full_bucket_opens_a_burst() {
+        let bucket = Bucket::new(limit(1, 1, 3));
+        let t0 = Instant::now();
+        let opened: Vec<bool> = (0..3).map(|_| bucket.reserve(1, t0).opens_burst).collect();
+        assert_eq!(opened, [true, false, false]);
+        // Refilled after three seconds: full again.
+        assert!(bucket.reserve(1, t0 + Duration::from_secs(3)).opens_burst);
+    }
+
+    #[test]
+    fn a_late_first_answer_moves_every_later_slot_by_what_the_margin_does_not_cover() {
+        let bucket = Bucket::new(limit(1, 1, 3));
+        let t0 = Instant::now();
+        assert_eq!(slots(&bucket, 2, 1, t0, t0), [ms(0), ms(0)]);
+        bucket.anchor(ms(450));
+        assert_eq!(slots(&bucket, 2, 1, t0, t0), [ms(450), ms(1_450)]);
+    }
+
+    #[test]
+    fn a_first_answer_within_the_margin_moves_nothing() {
+        let bucket = Bucket::new(limit(1, 1, 3));
+        let t0 = Instant::now();
+        assert_eq!(slots(&bucket, 2, 1, t0, t0), [ms(0), ms(0)]);
+        bucket.anchor(SEND_MARGIN);
+        assert_eq!(slots(&bucket, 2, 1, t0, t0), [ms(100), ms(1_100)]);
+    }
+
+    #[test]
+    fn a_first_answer_slower_than_a_connection_set_up_moves_the_burst_by_at_most_a_second() {
+        let bucket = Bucket::new(limit(1, 1, 3));
+        let t0 = Instant::now();
+        assert_eq!(slots(&bucket, 2, 1, t0, t0), [ms(0), ms(0)]);
+        // A minute of the client's own retries is not a minute-late arrival.
+        bucket.anchor(Duration::from_secs(60));
+        assert_eq!(slots(&bucket, 1, 1, t0, t0), [ms(1_000)]);
+    }
+
+    /// Replays a run of 60 purges of 30 URLs, 4 in flight, against the API's bucket (the
+    /// same limits, no margin, counting at arrival): requests take `latency` each way, but
+    /// the first 4 open connections, which adds `handshake` to their arrival. With `anchor`,
+    /// the burst's first answer is shown to the bucket, as `Admission::answered` does.
+    /// Returns the requests the API would have refused.
+    fn replay(handshake: Duration, latency: Duration, anchor: bool) -> Vec<usize> {
+        let limits = Plan::Free.limits().urls;
+        let interval = limits.refill.interval();
+        let capacity = interval.saturating_mul(limits.capacity);
+        let bucket = Bucket::new(limits);
+        let t0 = Instant::now();
+        let mut lanes = [t0; 4];
+        let mut opener: Option<(Instant, Instant)> = None;
+        let mut arrivals = Vec::new();
+        for i in 0..60 {
+            let lane = (0..4).min_by_key(|&l| lanes[l]).unwrap_or(0);
+            let ready = lanes[lane];
+            if let Some((went, answered)) = opener.filter(|&(_, answered)| anchor && answered <= ready) {
+                bucket.anchor(answered - went);
+                opener = None;
+            }
+            let reserved = bucket.reserve(30, ready);
+            let went = reserved.at.max(ready);
+            let arrival = went + latency + if i < 4 { handshake } else { Duration::ZERO };
+            let answered = arrival + latency;
+            if reserved.opens_burst && i == 0 {
+                opener = Some((went, answered));
+            }
+            lanes[lane] = answered;
+            arrivals.push((arrival, i));
+        }
+        arrivals.sort();
+        let mut api_tat = t0;
+        let mut refused = Vec::new();
+        for (arrival, i) in arrivals {
+            let after = api_tat.max(arrival) + interval * 30;
+            if after.saturating_duration_since(arrival) > capacity {
+                refused.push(i);
+            } else {
+                api_tat = after;
+            }
+        }
+        refused
+    }
+
+    #[test]
+    fn the_margin_alone_covers_a_fast_start_but_not_one_over_slow_new_connections() {
+        assert_eq!(replay(ms(50), ms(5), false), Vec::<usize>::new());
+        assert_ne!(replay(ms(200), ms(5), false), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn a_burst_opened_over_slow_new_connections_is_held_back_by_its_first_answer() {
+        for handshake in [ms(0), ms(50), ms(200), ms(400), ms(900)] {
+            assert_eq!(
+                replay(handshake, ms(5), true),
+                Vec::<usize>::new(),
+                "handshake {handshake:?}"
+            );
+        }
+    }
+
+    /// A clock that only moves when told to, or by its sleeps.
+    #[derive(Debug)]
+    struct StepClock(Mutex<std::time::SystemTime>);
+
+    impl StepClock {
+        fn advance(&self, by: Duration) {
+            let mut now = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            *now += by;
+        }
+    }
+
+    impl Clock for StepClock {
+        fn now(&self) -> std::time::SystemTime {
+            *self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        }
+
+        fn sleep(&self, duration: Duration) -> cf_cache_client::Sleep {
+            self.advance(duration);
+            Box::pin(std::future::ready(()))
+        }
+    }
+
+    /// The pacing wait, in all, of 30 purges of 30 URLs on the Free plan 450 ms into a run
+    /// that sent 4 at once, the first of which was answered `first_taken` after it went.
+    fn waits_after_a_first_answer(first_taken: Duration) -> Duration {
+        let clock = Arc::new(StepClock(Mutex::new(
+            std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_392_000),
+        )));
+        let pacer = Pacer::new(clock.clone()).with_plan(&Plan::Free.limits());
+        let acquire = || async {
+            pacer
+                .acquire(Cost::Urls(30))
+                .await
+                .unwrap_or_else(|_| panic!("no fleet is set"))
+        };
+        futures::executor::block_on(async {
+            let mut first = Vec::new();
+            for _ in 0..4 {
+                first.push(acquire().await);
+            }
+            clock.advance(first_taken);
+            for admission in first {
+                admission.answered().await;
+            }
+            clock.advance(ms(450).saturating_sub(first_taken));
+            let mut waited = Duration::ZERO;
+            for _ in 0..30 {
+                let admission = acquire().await;
+                waited += admission.waited;
+                admission.answered().await;
+            }
+            waited
+        })
+    }
+
+    #[test]
+    fn the_pacer_shows_the_bucket_its_first_answer() {
+        // The same requests at the same times; answered 450 ms after it went, the first
+        // request moves the bucket by the 350 ms the margin does not cover, of which 50 ms
+        // are still ahead (the 4 requests' 150 ms of tokens, 450 ms into the run).
+        let prompt = waits_after_a_first_answer(Duration::ZERO);
+        let late = waits_after_a_first_answer(ms(450));
+        assert_eq!(late.saturating_sub(prompt), ms(50), "{prompt:?} then {late:?}");
+    }
+
+    #[test]
     fn hold_off_empties_the_bucket_until_the_wait_is_over() {
         let bucket = Bucket::new(limit(1, 1, 10));
         let t0 = Instant::now();
         bucket.hold_off(t0 + Duration::from_secs(7));
-        assert_eq!(secs(bucket.reserve(1, t0), t0), 7.0);
-        assert_eq!(secs(bucket.reserve(1, t0), t0), 8.0);
+        assert_eq!(secs(bucket.reserve(1, t0).at, t0), 7.0);
+        assert_eq!(secs(bucket.reserve(1, t0).at, t0), 8.0);
         // A hold-off shorter than the queue already waiting changes nothing.
         bucket.hold_off(t0 + Duration::from_secs(1));
-        assert_eq!(secs(bucket.reserve(1, t0), t0), 9.0);
+        assert_eq!(secs(bucket.reserve(1, t0).at, t0), 9.0);
     }
 }
