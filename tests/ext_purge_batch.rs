@@ -314,6 +314,35 @@ async fn free_plan_tag_purges_are_paced_at_five_a_minute_after_a_burst_of_25() {
 }
 
 #[tokio::test]
+async fn a_burst_whose_first_answer_comes_late_starts_the_bucket_later() {
+    // 26 chunks of 100 tags on Free, the first answered 950 ms after it went (a new connection
+    // far away): the API's bucket may have started up to then, so ours starts the 850 ms the
+    // send margin does not cover later. Answered at once, the run would end at 12.1 s (the
+    // 26th request a refill after the 25th, which waits out the margin); here it ends 850 ms
+    // later, the 26th request waiting a whole refill from 950 ms.
+    let clock = TestClock::new();
+    let start = cf_cache_client::Clock::now(&*clock);
+    let on_the_wire = Arc::clone(&clock);
+    let (server, log) = scripted_server(move |n, _| {
+        if n == 0 {
+            on_the_wire.advance(Duration::from_millis(950));
+        }
+        Reply::purge_accepted()
+    })
+    .await;
+    let batcher = build(
+        serial(client_with_clock(&server, clock.clone()), Plan::Free)
+            .pacer(Pacer::new(clock.clone()).with_plan(&Plan::Free.limits())),
+    );
+    let report = batcher.run(tags(2_600)).await;
+
+    assert!(report.is_complete());
+    assert_eq!(log.exchanges().len(), 26);
+    assert_eq!(clock.sleeps(), [Duration::from_secs(12)]);
+    assert_eq!(elapsed(&clock, start), Duration::from_millis(12_950));
+}
+
+#[tokio::test]
 async fn url_purges_are_paced_in_urls_per_second() {
     // Free: 800 URLs/s with a bucket of one second, less the 100 ms send margin. 20 chunks
     // of 100: 7 at once, the 8th after 100 ms, then one every 125 ms.

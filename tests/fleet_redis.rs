@@ -43,7 +43,18 @@ async fn process(
     budget: WindowLimit,
     then: FleetUnavailable,
 ) -> (PurgeBatcher, Arc<TestClock>) {
-    let clock = TestClock::new();
+    process_on(TestClock::new(), server, url, plan, budget, then).await
+}
+
+/// As [`process`], on `clock`.
+async fn process_on(
+    clock: Arc<TestClock>,
+    server: &MockServer,
+    url: &str,
+    plan: Plan,
+    budget: WindowLimit,
+    then: FleetUnavailable,
+) -> (PurgeBatcher, Arc<TestClock>) {
     let pacer = Pacer::new(clock.clone())
         .with_plan(&plan.limits())
         .with_request_limit(budget)
@@ -130,6 +141,39 @@ async fn three_processes_share_one_purge_bucket() {
     assert_eq!(log.exchanges().len(), 27);
     assert_within(&second_clock.sleeps(), &[Duration::from_millis(12_100)]);
     assert_within(&third_clock.sleeps(), &[Duration::from_millis(24_100)]);
+}
+
+#[tokio::test]
+async fn a_burst_whose_first_answer_comes_late_starts_the_shared_bucket_later() {
+    // As above, but the first request is answered 950 ms after it went (a new connection far
+    // away): the bucket in Redis starts the 850 ms the send margin does not cover later, so
+    // the 25th request waits them out as well as the margin. Without them it would wait at
+    // most the margin (less the real time the run took, as Redis counts it).
+    let redis = RedisServer::start();
+    let clock = TestClock::new();
+    let on_the_wire = Arc::clone(&clock);
+    let (server, log) = scripted_server(move |n, _| {
+        if n == 0 {
+            on_the_wire.advance(Duration::from_millis(950));
+        }
+        Reply::purge_accepted()
+    })
+    .await;
+    let (first, first_clock) = process_on(
+        clock,
+        &server,
+        &redis.url(),
+        Plan::Free,
+        API_REQUEST_LIMIT,
+        FleetUnavailable::Fail,
+    )
+    .await;
+    complete(&first.run(tags(2_500)).await);
+
+    assert_eq!(log.exchanges().len(), 25);
+    let sleeps = first_clock.sleeps();
+    assert_within(&sleeps, &[Duration::from_millis(950)]);
+    assert!(sleeps[0] > Duration::from_millis(100), "{sleeps:?}");
 }
 
 #[tokio::test]

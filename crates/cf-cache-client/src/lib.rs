@@ -49,7 +49,7 @@ pub mod validate;
 pub use backoff::Backoff;
 pub use body::RawBody;
 pub use client::{Client, ClientBuilder, ConfigError, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES};
-pub use clock::{Clock, Sleep, SystemClock};
+pub use clock::{Clock, SystemClock};
 pub use envelope::{Page, ResultInfo};
 pub use error::{
     ApiError, ApiMessage, ApiMessageSource, DecodeError, Error, InvalidRequest, Printable, RateLimited,

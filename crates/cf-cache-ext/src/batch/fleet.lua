@@ -10,8 +10,9 @@
 --       6 retries the client made unpaced, 7 server's remaining (-1: none), 8 its reset,
 --       9 hold-off, 10 server's quota (0: none),
 --       11 bucket interval, 12 bucket tolerance, 13 tokens
--- Returns {1, wait}: a slot is reserved; send after `wait`. {0, wait}: every counted slot is
--- in flight; ask again after `wait`.
+-- Returns {1, wait, opens}: a slot is reserved; send after `wait`; `opens` is 1 when the
+-- request is the first on a full plan bucket (see `Bucket::anchor` in pacing.rs). {0, wait, 0}:
+-- every counted slot is in flight; ask again after `wait`.
 
 local function fmt(n) return string.format('%.0f', n) end
 
@@ -58,7 +59,7 @@ if budget > 0 then
     local grow = tonumber(word[2])
     if word[3] == '1' then
       local ttl = redis.call('PTTL', KEYS[3])
-      return {0, math.max(grow - now, 0) + math.max(math.min(poll, ttl * 1000), 1)}
+      return {0, math.max(grow - now, 0) + math.max(math.min(poll, ttl * 1000), 1), 0}
     end
     at = math.max(at, grow)
   end
@@ -69,7 +70,7 @@ if budget > 0 then
     local k = count - budget
     local slot = redis.call('ZRANGE', KEYS[1], k, k, 'WITHSCORES')
     local date = tonumber(slot[2])
-    if date > now + margin then return {0, poll} end
+    if date > now + margin then return {0, poll, 0} end
     at = math.max(at, date + window + 1)
   end
   -- In flight (undated) from now: dated when its answer is in, or at the lease's end.
@@ -79,11 +80,15 @@ if budget > 0 then
   if left == 0 then redis.call('HSET', KEYS[3], 'asking', 1) end
 end
 
+local opens = 0
 if KEYS[4] then
   local tat = tonumber(redis.call('GET', KEYS[4]) or '0')
-  if tat < at then tat = at end
+  if tat <= at then
+    tat = at
+    opens = 1
+  end
   local next_tat = tat + tonumber(ARGV[11]) * tonumber(ARGV[13])
   redis.call('SET', KEYS[4], fmt(next_tat), 'PX', math.ceil((next_tat - now) / 1000) + 1000)
   at = math.max(at, next_tat - tonumber(ARGV[12]))
 end
-return {1, math.ceil(at - now)}
+return {1, math.ceil(at - now), opens}

@@ -52,6 +52,17 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1
 ";
 
+/// Moves the plan bucket's theoretical arrival time `ARGV[1]` µs later, as `Bucket::anchor`
+/// does locally; a bucket whose key has expired is full, and stays so.
+const ANCHOR: &str = r"
+local tat = redis.call('GET', KEYS[1])
+if not tat then return 0 end
+local late = tonumber(ARGV[1])
+local ttl = math.max(redis.call('PTTL', KEYS[1]), 1)
+redis.call('SET', KEYS[1], string.format('%.0f', tonumber(tat) + late), 'PX', ttl + math.ceil(late / 1000))
+return 1
+";
+
 /// Holds the account's requests for `ARGV[1]` ms, unless a longer hold is on already.
 const HOLD: &str = r"
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then
@@ -94,6 +105,7 @@ pub struct Fleet {
     down: Mutex<Option<(Instant, String)>>,
     admit: redis::Script,
     answer: redis::Script,
+    anchor: redis::Script,
     hold: redis::Script,
 }
 
@@ -153,6 +165,7 @@ impl Fleet {
             down: Mutex::new(None),
             admit: redis::Script::new(ADMIT),
             answer: redis::Script::new(ANSWER),
+            anchor: redis::Script::new(ANCHOR),
             hold: redis::Script::new(HOLD),
         })
     }
@@ -205,8 +218,12 @@ impl Fleet {
                 Cost::Bulk => Some("bulk"),
                 Cost::Urls(_) => Some("urls"),
             };
-            if let (Some(name), Some(_)) = (bucket_name, bucket) {
-                call.key(format!("{}:{name}", self.bucket_prefix));
+            let bucket_key = match (bucket_name, bucket) {
+                (Some(name), Some(_)) => Some(format!("{}:{name}", self.bucket_prefix)),
+                _ => None,
+            };
+            if let Some(key) = &bucket_key {
+                call.key(key);
             }
             let (interval, tolerance, tokens) = bucket.map_or((0, 0, 0), |(b, tokens)| {
                 (
@@ -231,7 +248,7 @@ impl Fleet {
                 .arg(tolerance)
                 .arg(tokens);
             let mut redis = self.redis.clone();
-            let (reserved, wait_us): (i64, i64) = match call.invoke_async(&mut redis).await {
+            let (reserved, wait_us, opens): (i64, i64, i64) = match call.invoke_async(&mut redis).await {
                 Ok(answer) => answer,
                 Err(error) => {
                     let reason = error.to_string();
@@ -252,6 +269,11 @@ impl Fleet {
                     fleet: Arc::clone(self),
                     member: limit.map(|_| member),
                     keep: LEASE + length + SAFETY_MARGIN,
+                    opened: bucket_key.filter(|_| opens == 1).map(|key| Opened {
+                        key,
+                        went: clock.monotonic(),
+                        clock: Arc::clone(clock),
+                    }),
                 };
                 return Ok((slot, waited));
             }
@@ -348,14 +370,44 @@ pub(crate) struct Slot {
     member: Option<String>,
     /// How long the window's key must outlive this slot's date.
     keep: Duration,
+    /// The request went first on the full shared bucket.
+    opened: Option<Opened>,
+}
+
+/// As `Opened` in `pacing.rs`, for the bucket in Redis.
+#[derive(Debug)]
+struct Opened {
+    key: String,
+    went: Instant,
+    clock: Arc<dyn Clock>,
 }
 
 impl Slot {
-    /// Dates the slot at its answer. If Redis cannot be reached, the lease dates it.
+    /// Dates the slot at its answer, and anchors the shared bucket on it when the request
+    /// opened a burst. If Redis cannot be reached, the lease dates the slot, and the margin
+    /// alone covers the burst.
     pub(crate) async fn answered(self) {
-        let Some(member) = self.member else { return };
         let fleet = &self.fleet;
         let mut redis = fleet.redis.clone();
+        if let Some(opened) = self.opened {
+            let taken = opened.clock.monotonic().saturating_duration_since(opened.went);
+            let late = pacing::anchor_shift(taken);
+            if !late.is_zero() {
+                let moved: Result<i64, _> = fleet
+                    .anchor
+                    .key(&opened.key)
+                    .arg(micros(late))
+                    .invoke_async(&mut redis)
+                    .await;
+                if let Err(error) = moved {
+                    tracing::debug!(
+                        error = %Printable(&error.to_string()),
+                        "could not anchor the fleet's bucket on a burst's first answer"
+                    );
+                }
+            }
+        }
+        let Some(member) = self.member else { return };
         let dated: Result<i64, _> = fleet
             .answer
             .key(&fleet.window_key)

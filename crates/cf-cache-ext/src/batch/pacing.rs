@@ -261,8 +261,8 @@ impl ResponseObserver for Pacer {
 /// URLs on Free, once per burst); the refill rate stays the plan's.
 ///
 /// A first request slower to arrive than this (a TLS handshake to a distant server on a
-/// new connection) is caught by its answer: see [`Bucket::anchor`]. The fleet's bucket in
-/// Redis has the margin only.
+/// new connection) is caught by its answer: see [`Bucket::anchor`] (and the fleet's
+/// `ANCHOR` for its bucket in Redis).
 pub(crate) const SEND_MARGIN: Duration = Duration::from_millis(100);
 
 /// The most a burst's start is moved by its first answer. The arrival it stands for is at
@@ -321,7 +321,7 @@ impl Bucket {
     /// started at its arrival, which came at most that long after; whatever of it the margin
     /// does not cover, ours starts later too (every later slot moves, as the API's do).
     fn anchor(&self, taken: Duration) {
-        let late = taken.min(MAX_ANCHOR).saturating_sub(SEND_MARGIN);
+        let late = anchor_shift(taken);
         if !late.is_zero() {
             let mut tat = self.tat.lock().unwrap_or_else(PoisonError::into_inner);
             *tat = tat.map(|t| later(t, late));
@@ -336,6 +336,12 @@ impl Bucket {
             .unwrap_or(until);
         *tat = Some(tat.map_or(empty_until, |t| t.max(empty_until)));
     }
+}
+
+/// How much later a bucket starts when the request that opened its burst was answered
+/// `taken` after it went. Shared with the fleet's bucket in Redis.
+pub(crate) fn anchor_shift(taken: Duration) -> Duration {
+    taken.min(MAX_ANCHOR).saturating_sub(SEND_MARGIN)
 }
 
 /// What [`Bucket::reserve`] gives.
@@ -549,7 +555,7 @@ mod tests {
             *self.0.lock().unwrap_or_else(PoisonError::into_inner)
         }
 
-        fn sleep(&self, duration: Duration) -> cf_cache_client::Sleep {
+        fn sleep(&self, duration: Duration) -> cf_cache_client::clock::Sleep {
             self.advance(duration);
             Box::pin(std::future::ready(()))
         }
