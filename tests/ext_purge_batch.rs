@@ -13,7 +13,7 @@ use cf_cache_ext::batch::{
     BatchReport, BucketLimit, ItemFailure, Outcome, Pacer, Plan, PlanLimits, PurgeBatcher,
     PurgeBatcherBuilder, PurgeItem, PurgeTarget, Rate,
 };
-use cf_cache_tests::batch::{Exchange, GateServer, Reply, scripted_server};
+use cf_cache_tests::batch::{Exchange, GateServer, Reply, late_first_answer, scripted_server};
 use cf_cache_tests::{TOKEN, TestClock, ZONE, client_with_clock};
 
 const ENVIRONMENT: &str = "6b4a1d2f0c9e8d7b5a3f1e0d9c8b7a65";
@@ -322,14 +322,7 @@ async fn a_burst_whose_first_answer_comes_late_starts_the_bucket_later() {
     // later, the 26th request waiting a whole refill from 950 ms.
     let clock = TestClock::new();
     let start = cf_cache_client::Clock::now(&*clock);
-    let on_the_wire = Arc::clone(&clock);
-    let (server, log) = scripted_server(move |n, _| {
-        if n == 0 {
-            on_the_wire.advance(Duration::from_millis(950));
-        }
-        Reply::purge_accepted()
-    })
-    .await;
+    let (server, log) = late_first_answer(&clock, Duration::from_millis(950)).await;
     let batcher = build(
         serial(client_with_clock(&server, clock.clone()), Plan::Free)
             .pacer(Pacer::new(clock.clone()).with_plan(&Plan::Free.limits())),

@@ -14,7 +14,7 @@ use cf_cache_ext::batch::{
     API_REQUEST_LIMIT, BatchReport, Fleet, FleetUnavailable, ItemFailure, Pacer, Plan, PurgeBatcher,
     PurgeItem, PurgeTarget, WindowLimit,
 };
-use cf_cache_tests::batch::{Reply, scripted_server};
+use cf_cache_tests::batch::{Reply, late_first_answer, scripted_server};
 use cf_cache_tests::redis::{RedisServer, free_port};
 use cf_cache_tests::{TestClock, ZONE, client_with_clock};
 use wiremock::MockServer;
@@ -37,17 +37,6 @@ async fn fleet(url: &str) -> Fleet {
 
 /// One process of the fleet: its own clock and pacer on `plan` with `budget`, one request at a time.
 async fn process(
-    server: &MockServer,
-    url: &str,
-    plan: Plan,
-    budget: WindowLimit,
-    then: FleetUnavailable,
-) -> (PurgeBatcher, Arc<TestClock>) {
-    process_on(TestClock::new(), server, url, plan, budget, then).await
-}
-
-/// As [`process`], on `clock`.
-async fn process_on(
     clock: Arc<TestClock>,
     server: &MockServer,
     url: &str,
@@ -73,7 +62,15 @@ async fn process_on(
 
 /// A process of the fleet with the whole API budget, failing when Redis is out of reach.
 async fn member(server: &MockServer, url: &str, plan: Plan) -> (PurgeBatcher, Arc<TestClock>) {
-    process(server, url, plan, API_REQUEST_LIMIT, FleetUnavailable::Fail).await
+    process(
+        TestClock::new(),
+        server,
+        url,
+        plan,
+        API_REQUEST_LIMIT,
+        FleetUnavailable::Fail,
+    )
+    .await
 }
 
 fn assert_within(waits: &[Duration], expected: &[Duration]) {
@@ -101,6 +98,7 @@ async fn three_processes_share_one_request_window() {
     for _ in 0..3 {
         processes.push(
             process(
+                TestClock::new(),
                 &server,
                 &redis.url(),
                 Plan::Enterprise,
@@ -151,15 +149,8 @@ async fn a_burst_whose_first_answer_comes_late_starts_the_shared_bucket_later() 
     // most the margin (less the real time the run took, as Redis counts it).
     let redis = RedisServer::start();
     let clock = TestClock::new();
-    let on_the_wire = Arc::clone(&clock);
-    let (server, log) = scripted_server(move |n, _| {
-        if n == 0 {
-            on_the_wire.advance(Duration::from_millis(950));
-        }
-        Reply::purge_accepted()
-    })
-    .await;
-    let (first, first_clock) = process_on(
+    let (server, log) = late_first_answer(&clock, Duration::from_millis(950)).await;
+    let (first, first_clock) = process(
         clock,
         &server,
         &redis.url(),
@@ -203,6 +194,7 @@ async fn with_redis_unreachable_a_fleet_set_to_pace_alone_paces_on_its_own_limit
         .share(1)
         .unwrap_or_else(|| panic!("12 requests"));
     let (batcher, clock) = process(
+        TestClock::new(),
         &server,
         &url,
         Plan::Enterprise,
@@ -260,6 +252,7 @@ async fn a_fleet_that_paced_alone_shares_the_budget_again_once_redis_is_back() {
     let (server, log) = scripted_server(|_, _| Reply::purge_accepted()).await;
     let budget = WindowLimit::new(2, Duration::from_secs(300)).unwrap_or_else(|| panic!("non-zero"));
     let (first, first_clock) = process(
+        TestClock::new(),
         &server,
         &url,
         Plan::Enterprise,
@@ -272,8 +265,15 @@ async fn a_fleet_that_paced_alone_shares_the_budget_again_once_redis_is_back() {
     let _redis = RedisServer::start_on(port);
     first_clock.advance(Duration::from_secs(10));
     complete(&first.run(tags(200)).await);
-    let (second, second_clock) =
-        process(&server, &url, Plan::Enterprise, budget, FleetUnavailable::Fail).await;
+    let (second, second_clock) = process(
+        TestClock::new(),
+        &server,
+        &url,
+        Plan::Enterprise,
+        budget,
+        FleetUnavailable::Fail,
+    )
+    .await;
     complete(&second.run(tags(100)).await);
 
     assert_eq!(log.exchanges().len(), 4);

@@ -15,6 +15,8 @@ use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
+use crate::TestClock;
+
 /// One request the scripted server answered.
 #[derive(Debug, Clone)]
 pub struct Exchange {
@@ -170,6 +172,19 @@ pub async fn scripted_server(
         .mount(&server)
         .await;
     (server, log)
+}
+
+/// A server accepting every purge, whose first answer comes `late` after its request on
+/// `clock`: time passing on the wire, as when a request opens a new connection far away.
+pub async fn late_first_answer(clock: &Arc<TestClock>, late: Duration) -> (MockServer, Log) {
+    let on_the_wire = Arc::clone(clock);
+    scripted_server(move |n, _| {
+        if n == 0 {
+            on_the_wire.advance(late);
+        }
+        Reply::purge_accepted()
+    })
+    .await
 }
 
 /// A loopback server that holds each request until `width` are in flight at once (or all

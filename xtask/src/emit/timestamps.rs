@@ -97,8 +97,11 @@ impl VisitMut for Marker {
             && !has_serde_key(&field.attrs, &["with", "deserialize_with"])
         {
             let function = shape.function();
-            let keys = if shape == Shape::Optional && !has_serde_key(&field.attrs, &["default"]) {
-                // `deserialize_with` turns off serde's "a missing Option is None".
+            let named = field.ident.is_some();
+            let keys = if shape == Shape::Optional && named && !has_serde_key(&field.attrs, &["default"]) {
+                // `deserialize_with` turns off serde's "a missing Option is None" for a named
+                // field. A newtype's field is never missing (and `transparent` refuses one
+                // with a default).
                 quote!(default, deserialize_with = #function)
             } else {
                 quote!(deserialize_with = #function)
@@ -295,6 +298,23 @@ mod tests {
         let want = tokens(syn::parse_quote!(#[serde(deserialize_with = "timestamps::required")]));
         assert_eq!(serde, want);
         assert!(!out.contains("fn optional<"), "{out}");
+    }
+
+    #[test]
+    fn a_newtype_of_an_optional_timestamp_gets_no_default() {
+        let mut file: syn::File = syn::parse_quote! {
+            #[derive(::serde::Deserialize)]
+            #[serde(transparent)]
+            pub struct At(pub ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>);
+        };
+        fast_path(&mut file);
+        let field = match &file.items[0] {
+            syn::Item::Struct(s) => s.fields.iter().next().map(|f| f.attrs.clone()),
+            _ => None,
+        };
+        let want = tokens(syn::parse_quote!(#[serde(deserialize_with = "timestamps::optional")]));
+        let got: Vec<String> = field.unwrap_or_default().into_iter().map(tokens).collect();
+        assert_eq!(got, [want]);
     }
 
     #[test]
