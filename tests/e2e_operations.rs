@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use cf_cache_client::types::{
     CacheReserveSettingId, CacheReserveUpdate, CloudVendor, OriginCloudRegionBatchDeleteRequest,
     OriginCloudRegionBatchFailure, OriginCloudRegionBatchSuccess, OriginCloudRegionBatchUpsertRequest,
-    OriginCloudRegionRequest, PurgeFileWithHeaders, PurgeRequest, RegionalTieredCacheSettingId,
+    OriginCloudRegionRequest, PurgeFileWithHeaders, PurgeRequest, PurgeResult, RegionalTieredCacheSettingId,
     RegionalTieredCacheUpdate, ReserveClearRequest, ReserveClearState, ReserveClearStatusId,
     SmartTieredCacheDeletedId, SmartTieredCacheSettingId, SmartTieredCacheUpdate, SupportedCloudRegion,
     ToggleValue, VariantMimeTypes, VariantsDeletedId, VariantsSettingId, VariantsUpdate, VariantsValue,
@@ -236,505 +236,105 @@ fn prefixes_json() -> Value {
 }
 
 // ---------------------------------------------------------------------------------------------
-// purge_cache: POST /zones/{zone_id}/purge_cache
+// The four endpoints of a purge body, each with the six bodies: purge_cache and
+// invalidate_cache (POST /zones/{zone_id}/...), purge_environment_cache and
+// invalidate_environment_cache (POST /zones/{zone_id}/environments/{environment_id}/...)
 // ---------------------------------------------------------------------------------------------
 
-#[tokio::test]
-async fn purge_everything_posts_purge_everything_true() {
-    let api = Api::answering_with_spec_example("POST", PURGE).await;
-
-    let accepted = api
-        .client
-        .purge_cache(ZONE, &everything())
-        .await
-        .expect("the purge is accepted");
-
-    let request = api.only_request().await;
-    assert_eq!(request_line(&request), format!("POST /zones/{ZONE}/purge_cache"));
-    assert_eq!(json_body(&request), json!({"purge_everything": true}));
-    assert_token_auth_and_no_api_version(&request);
-    assert_eq!(accepted.id, PURGE_ID);
+/// An operation taking a purge body.
+#[derive(Clone, Copy)]
+enum PurgeEndpoint {
+    Purge,
+    Invalidate,
+    EnvironmentPurge,
+    EnvironmentInvalidate,
 }
 
-#[tokio::test]
-async fn purge_by_files_posts_the_url_list() {
-    let api = Api::answering_with_spec_example("POST", PURGE).await;
+impl PurgeEndpoint {
+    /// The path template, as the spec names it.
+    fn template(self) -> &'static str {
+        match self {
+            Self::Purge => PURGE,
+            Self::Invalidate => INVALIDATE,
+            Self::EnvironmentPurge => ENV_PURGE,
+            Self::EnvironmentInvalidate => ENV_INVALIDATE,
+        }
+    }
 
-    let accepted = api
-        .client
-        .purge_cache(ZONE, &files())
-        .await
-        .expect("the purge is accepted");
-
-    let request = api.only_request().await;
-    assert_eq!(request_line(&request), format!("POST /zones/{ZONE}/purge_cache"));
-    assert_eq!(
-        json_body(&request),
-        json!({"files": ["http://www.example.com/css/styles.css", "http://www.example.com/js/index.js"]})
-    );
-    assert_token_auth_and_no_api_version(&request);
-    assert_eq!(accepted.id, PURGE_ID);
-}
-
-#[tokio::test]
-async fn purge_by_files_with_headers_posts_url_and_header_objects() {
-    let api = Api::answering_with_spec_example("POST", PURGE).await;
-
-    let accepted = api
-        .client
-        .purge_cache(ZONE, &files_with_headers())
-        .await
-        .expect("the purge is accepted");
-
-    let request = api.only_request().await;
-    assert_eq!(request_line(&request), format!("POST /zones/{ZONE}/purge_cache"));
-    assert_eq!(
-        json_body(&request),
-        json!({"files": [
-            {
-                "url": "http://www.example.com/cat_picture.jpg",
-                "headers": {"CF-IPCountry": "US", "CF-Device-Type": "desktop", "Accept-Language": "zh-CN"}
-            },
-            {
-                "url": "http://www.example.com/dog_picture.jpg",
-                "headers": {"CF-IPCountry": "EU", "CF-Device-Type": "mobile", "Accept-Language": "en-US"}
+    /// The request line the server must see, written out (not derived from the template).
+    fn request_line(self) -> String {
+        match self {
+            Self::Purge => format!("POST /zones/{ZONE}/purge_cache"),
+            Self::Invalidate => format!("POST /zones/{ZONE}/invalidate_cache"),
+            Self::EnvironmentPurge => format!("POST /zones/{ZONE}/environments/{ENVIRONMENT}/purge_cache"),
+            Self::EnvironmentInvalidate => {
+                format!("POST /zones/{ZONE}/environments/{ENVIRONMENT}/invalidate_cache")
             }
-        ]})
-    );
-    assert_token_auth_and_no_api_version(&request);
-    assert_eq!(accepted.id, PURGE_ID);
+        }
+    }
+
+    async fn call(self, client: &Client, body: &PurgeRequest) -> Result<PurgeResult, Error> {
+        match self {
+            Self::Purge => client.purge_cache(ZONE, body).await,
+            Self::Invalidate => client.invalidate_cache(ZONE, body).await,
+            Self::EnvironmentPurge => client.purge_environment_cache(ZONE, ENVIRONMENT, body).await,
+            Self::EnvironmentInvalidate => client.invalidate_environment_cache(ZONE, ENVIRONMENT, body).await,
+        }
+    }
 }
 
-#[tokio::test]
-async fn purge_by_tags_posts_the_tags_body() {
-    let api = Api::answering_with_spec_example("POST", PURGE).await;
+/// Sends `body` to `endpoint` against the spec's example, and checks what travelled (the
+/// request line, `json`, the credentials) and what came back (the example's id).
+async fn assert_purge_sent(endpoint: PurgeEndpoint, body: PurgeRequest, json: Value) {
+    let api = Api::answering_with_spec_example("POST", endpoint.template()).await;
 
-    let accepted = api
-        .client
-        .purge_cache(ZONE, &tags())
+    let accepted = endpoint
+        .call(&api.client, &body)
         .await
         .expect("the purge is accepted");
 
     let request = api.only_request().await;
-    assert_eq!(request_line(&request), format!("POST /zones/{ZONE}/purge_cache"));
-    assert_eq!(
-        json_body(&request),
-        json!({"tags": ["a-cache-tag", "another-cache-tag"]})
-    );
+    assert_eq!(request_line(&request), endpoint.request_line());
+    assert_eq!(json_body(&request), json);
     assert_token_auth_and_no_api_version(&request);
     assert_eq!(accepted.id, PURGE_ID);
 }
 
-#[tokio::test]
-async fn purge_by_hosts_posts_the_hosts_body() {
-    let api = Api::answering_with_spec_example("POST", PURGE).await;
-
-    let accepted = api
-        .client
-        .purge_cache(ZONE, &hosts())
-        .await
-        .expect("the purge is accepted");
-
-    let request = api.only_request().await;
-    assert_eq!(request_line(&request), format!("POST /zones/{ZONE}/purge_cache"));
-    assert_eq!(
-        json_body(&request),
-        json!({"hosts": ["www.example.com", "images.example.com"]})
-    );
-    assert_token_auth_and_no_api_version(&request);
-    assert_eq!(accepted.id, PURGE_ID);
+/// One test per endpoint and body, so a failure names both.
+macro_rules! purge_sends {
+    ($($name:ident: $endpoint:ident, $body:ident, $json:ident;)*) => {$(
+        #[tokio::test]
+        async fn $name() {
+            assert_purge_sent(PurgeEndpoint::$endpoint, $body(), $json()).await;
+        }
+    )*};
 }
 
-#[tokio::test]
-async fn purge_by_prefixes_posts_the_prefixes_body() {
-    let api = Api::answering_with_spec_example("POST", PURGE).await;
-
-    let accepted = api
-        .client
-        .purge_cache(ZONE, &prefixes())
-        .await
-        .expect("the purge is accepted");
-
-    let request = api.only_request().await;
-    assert_eq!(request_line(&request), format!("POST /zones/{ZONE}/purge_cache"));
-    assert_eq!(
-        json_body(&request),
-        json!({"prefixes": ["www.example.com/foo", "images.example.com/bar/baz"]})
-    );
-    assert_token_auth_and_no_api_version(&request);
-    assert_eq!(accepted.id, PURGE_ID);
-}
-
-// ---------------------------------------------------------------------------------------------
-// invalidate_cache: POST /zones/{zone_id}/invalidate_cache
-// ---------------------------------------------------------------------------------------------
-
-#[tokio::test]
-async fn invalidate_everything_posts_purge_everything_true() {
-    let api = Api::answering_with_spec_example("POST", INVALIDATE).await;
-
-    let accepted = api
-        .client
-        .invalidate_cache(ZONE, &everything())
-        .await
-        .expect("the invalidation is accepted");
-
-    let request = api.only_request().await;
-    assert_eq!(
-        request_line(&request),
-        format!("POST /zones/{ZONE}/invalidate_cache")
-    );
-    assert_eq!(json_body(&request), everything_json());
-    assert_token_auth_and_no_api_version(&request);
-    assert_eq!(accepted.id, PURGE_ID);
-}
-
-#[tokio::test]
-async fn invalidate_by_files_posts_the_url_list() {
-    let api = Api::answering_with_spec_example("POST", INVALIDATE).await;
-
-    let accepted = api
-        .client
-        .invalidate_cache(ZONE, &files())
-        .await
-        .expect("the invalidation is accepted");
-
-    let request = api.only_request().await;
-    assert_eq!(
-        request_line(&request),
-        format!("POST /zones/{ZONE}/invalidate_cache")
-    );
-    assert_eq!(json_body(&request), files_json());
-    assert_token_auth_and_no_api_version(&request);
-    assert_eq!(accepted.id, PURGE_ID);
-}
-
-#[tokio::test]
-async fn invalidate_by_files_with_headers_posts_url_and_header_objects() {
-    let api = Api::answering_with_spec_example("POST", INVALIDATE).await;
-
-    let accepted = api
-        .client
-        .invalidate_cache(ZONE, &files_with_headers())
-        .await
-        .expect("the invalidation is accepted");
-
-    let request = api.only_request().await;
-    assert_eq!(
-        request_line(&request),
-        format!("POST /zones/{ZONE}/invalidate_cache")
-    );
-    assert_eq!(json_body(&request), files_with_headers_json());
-    assert_token_auth_and_no_api_version(&request);
-    assert_eq!(accepted.id, PURGE_ID);
-}
-
-#[tokio::test]
-async fn invalidate_by_tags_posts_the_tags_body() {
-    let api = Api::answering_with_spec_example("POST", INVALIDATE).await;
-
-    let accepted = api
-        .client
-        .invalidate_cache(ZONE, &tags())
-        .await
-        .expect("the invalidation is accepted");
-
-    let request = api.only_request().await;
-    assert_eq!(
-        request_line(&request),
-        format!("POST /zones/{ZONE}/invalidate_cache")
-    );
-    assert_eq!(json_body(&request), tags_json());
-    assert_token_auth_and_no_api_version(&request);
-    assert_eq!(accepted.id, PURGE_ID);
-}
-
-#[tokio::test]
-async fn invalidate_by_hosts_posts_the_hosts_body() {
-    let api = Api::answering_with_spec_example("POST", INVALIDATE).await;
-
-    let accepted = api
-        .client
-        .invalidate_cache(ZONE, &hosts())
-        .await
-        .expect("the invalidation is accepted");
-
-    let request = api.only_request().await;
-    assert_eq!(
-        request_line(&request),
-        format!("POST /zones/{ZONE}/invalidate_cache")
-    );
-    assert_eq!(json_body(&request), hosts_json());
-    assert_token_auth_and_no_api_version(&request);
-    assert_eq!(accepted.id, PURGE_ID);
-}
-
-#[tokio::test]
-async fn invalidate_by_prefixes_posts_the_prefixes_body() {
-    let api = Api::answering_with_spec_example("POST", INVALIDATE).await;
-
-    let accepted = api
-        .client
-        .invalidate_cache(ZONE, &prefixes())
-        .await
-        .expect("the invalidation is accepted");
-
-    let request = api.only_request().await;
-    assert_eq!(
-        request_line(&request),
-        format!("POST /zones/{ZONE}/invalidate_cache")
-    );
-    assert_eq!(json_body(&request), prefixes_json());
-    assert_token_auth_and_no_api_version(&request);
-    assert_eq!(accepted.id, PURGE_ID);
-}
-
-// ---------------------------------------------------------------------------------------------
-// purge_environment_cache: POST /zones/{zone_id}/environments/{environment_id}/purge_cache
-// ---------------------------------------------------------------------------------------------
-
-#[tokio::test]
-async fn environment_purge_everything_posts_purge_everything_true() {
-    let api = Api::answering_with_spec_example("POST", ENV_PURGE).await;
-
-    let accepted = api
-        .client
-        .purge_environment_cache(ZONE, ENVIRONMENT, &everything())
-        .await
-        .expect("the purge is accepted");
-
-    let request = api.only_request().await;
-    assert_eq!(
-        request_line(&request),
-        format!("POST /zones/{ZONE}/environments/{ENVIRONMENT}/purge_cache")
-    );
-    assert_eq!(json_body(&request), everything_json());
-    assert_token_auth_and_no_api_version(&request);
-    assert_eq!(accepted.id, PURGE_ID);
-}
-
-#[tokio::test]
-async fn environment_purge_by_files_posts_the_url_list() {
-    let api = Api::answering_with_spec_example("POST", ENV_PURGE).await;
-
-    let accepted = api
-        .client
-        .purge_environment_cache(ZONE, ENVIRONMENT, &files())
-        .await
-        .expect("the purge is accepted");
-
-    let request = api.only_request().await;
-    assert_eq!(
-        request_line(&request),
-        format!("POST /zones/{ZONE}/environments/{ENVIRONMENT}/purge_cache")
-    );
-    assert_eq!(json_body(&request), files_json());
-    assert_token_auth_and_no_api_version(&request);
-    assert_eq!(accepted.id, PURGE_ID);
-}
-
-#[tokio::test]
-async fn environment_purge_by_files_with_headers_posts_url_and_header_objects() {
-    let api = Api::answering_with_spec_example("POST", ENV_PURGE).await;
-
-    let accepted = api
-        .client
-        .purge_environment_cache(ZONE, ENVIRONMENT, &files_with_headers())
-        .await
-        .expect("the purge is accepted");
-
-    let request = api.only_request().await;
-    assert_eq!(
-        request_line(&request),
-        format!("POST /zones/{ZONE}/environments/{ENVIRONMENT}/purge_cache")
-    );
-    assert_eq!(json_body(&request), files_with_headers_json());
-    assert_token_auth_and_no_api_version(&request);
-    assert_eq!(accepted.id, PURGE_ID);
-}
-
-#[tokio::test]
-async fn environment_purge_by_tags_posts_the_tags_body() {
-    let api = Api::answering_with_spec_example("POST", ENV_PURGE).await;
-
-    let accepted = api
-        .client
-        .purge_environment_cache(ZONE, ENVIRONMENT, &tags())
-        .await
-        .expect("the purge is accepted");
-
-    let request = api.only_request().await;
-    assert_eq!(
-        request_line(&request),
-        format!("POST /zones/{ZONE}/environments/{ENVIRONMENT}/purge_cache")
-    );
-    assert_eq!(json_body(&request), tags_json());
-    assert_token_auth_and_no_api_version(&request);
-    assert_eq!(accepted.id, PURGE_ID);
-}
-
-#[tokio::test]
-async fn environment_purge_by_hosts_posts_the_hosts_body() {
-    let api = Api::answering_with_spec_example("POST", ENV_PURGE).await;
-
-    let accepted = api
-        .client
-        .purge_environment_cache(ZONE, ENVIRONMENT, &hosts())
-        .await
-        .expect("the purge is accepted");
-
-    let request = api.only_request().await;
-    assert_eq!(
-        request_line(&request),
-        format!("POST /zones/{ZONE}/environments/{ENVIRONMENT}/purge_cache")
-    );
-    assert_eq!(json_body(&request), hosts_json());
-    assert_token_auth_and_no_api_version(&request);
-    assert_eq!(accepted.id, PURGE_ID);
-}
-
-#[tokio::test]
-async fn environment_purge_by_prefixes_posts_the_prefixes_body() {
-    let api = Api::answering_with_spec_example("POST", ENV_PURGE).await;
-
-    let accepted = api
-        .client
-        .purge_environment_cache(ZONE, ENVIRONMENT, &prefixes())
-        .await
-        .expect("the purge is accepted");
-
-    let request = api.only_request().await;
-    assert_eq!(
-        request_line(&request),
-        format!("POST /zones/{ZONE}/environments/{ENVIRONMENT}/purge_cache")
-    );
-    assert_eq!(json_body(&request), prefixes_json());
-    assert_token_auth_and_no_api_version(&request);
-    assert_eq!(accepted.id, PURGE_ID);
-}
-
-// ---------------------------------------------------------------------------------------------
-// invalidate_environment_cache: POST /zones/{zone_id}/environments/{environment_id}/invalidate_cache
-// ---------------------------------------------------------------------------------------------
-
-#[tokio::test]
-async fn environment_invalidate_everything_posts_purge_everything_true() {
-    let api = Api::answering_with_spec_example("POST", ENV_INVALIDATE).await;
-
-    let accepted = api
-        .client
-        .invalidate_environment_cache(ZONE, ENVIRONMENT, &everything())
-        .await
-        .expect("the invalidation is accepted");
-
-    let request = api.only_request().await;
-    assert_eq!(
-        request_line(&request),
-        format!("POST /zones/{ZONE}/environments/{ENVIRONMENT}/invalidate_cache")
-    );
-    assert_eq!(json_body(&request), everything_json());
-    assert_token_auth_and_no_api_version(&request);
-    assert_eq!(accepted.id, PURGE_ID);
-}
-
-#[tokio::test]
-async fn environment_invalidate_by_files_posts_the_url_list() {
-    let api = Api::answering_with_spec_example("POST", ENV_INVALIDATE).await;
-
-    let accepted = api
-        .client
-        .invalidate_environment_cache(ZONE, ENVIRONMENT, &files())
-        .await
-        .expect("the invalidation is accepted");
-
-    let request = api.only_request().await;
-    assert_eq!(
-        request_line(&request),
-        format!("POST /zones/{ZONE}/environments/{ENVIRONMENT}/invalidate_cache")
-    );
-    assert_eq!(json_body(&request), files_json());
-    assert_token_auth_and_no_api_version(&request);
-    assert_eq!(accepted.id, PURGE_ID);
-}
-
-#[tokio::test]
-async fn environment_invalidate_by_files_with_headers_posts_url_and_header_objects() {
-    let api = Api::answering_with_spec_example("POST", ENV_INVALIDATE).await;
-
-    let accepted = api
-        .client
-        .invalidate_environment_cache(ZONE, ENVIRONMENT, &files_with_headers())
-        .await
-        .expect("the invalidation is accepted");
-
-    let request = api.only_request().await;
-    assert_eq!(
-        request_line(&request),
-        format!("POST /zones/{ZONE}/environments/{ENVIRONMENT}/invalidate_cache")
-    );
-    assert_eq!(json_body(&request), files_with_headers_json());
-    assert_token_auth_and_no_api_version(&request);
-    assert_eq!(accepted.id, PURGE_ID);
-}
-
-#[tokio::test]
-async fn environment_invalidate_by_tags_posts_the_tags_body() {
-    let api = Api::answering_with_spec_example("POST", ENV_INVALIDATE).await;
-
-    let accepted = api
-        .client
-        .invalidate_environment_cache(ZONE, ENVIRONMENT, &tags())
-        .await
-        .expect("the invalidation is accepted");
-
-    let request = api.only_request().await;
-    assert_eq!(
-        request_line(&request),
-        format!("POST /zones/{ZONE}/environments/{ENVIRONMENT}/invalidate_cache")
-    );
-    assert_eq!(json_body(&request), tags_json());
-    assert_token_auth_and_no_api_version(&request);
-    assert_eq!(accepted.id, PURGE_ID);
-}
-
-#[tokio::test]
-async fn environment_invalidate_by_hosts_posts_the_hosts_body() {
-    let api = Api::answering_with_spec_example("POST", ENV_INVALIDATE).await;
-
-    let accepted = api
-        .client
-        .invalidate_environment_cache(ZONE, ENVIRONMENT, &hosts())
-        .await
-        .expect("the invalidation is accepted");
-
-    let request = api.only_request().await;
-    assert_eq!(
-        request_line(&request),
-        format!("POST /zones/{ZONE}/environments/{ENVIRONMENT}/invalidate_cache")
-    );
-    assert_eq!(json_body(&request), hosts_json());
-    assert_token_auth_and_no_api_version(&request);
-    assert_eq!(accepted.id, PURGE_ID);
-}
-
-#[tokio::test]
-async fn environment_invalidate_by_prefixes_posts_the_prefixes_body() {
-    let api = Api::answering_with_spec_example("POST", ENV_INVALIDATE).await;
-
-    let accepted = api
-        .client
-        .invalidate_environment_cache(ZONE, ENVIRONMENT, &prefixes())
-        .await
-        .expect("the invalidation is accepted");
-
-    let request = api.only_request().await;
-    assert_eq!(
-        request_line(&request),
-        format!("POST /zones/{ZONE}/environments/{ENVIRONMENT}/invalidate_cache")
-    );
-    assert_eq!(json_body(&request), prefixes_json());
-    assert_token_auth_and_no_api_version(&request);
-    assert_eq!(accepted.id, PURGE_ID);
+purge_sends! {
+    purge_everything_posts_purge_everything_true: Purge, everything, everything_json;
+    purge_by_files_posts_the_url_list: Purge, files, files_json;
+    purge_by_files_with_headers_posts_url_and_header_objects: Purge, files_with_headers, files_with_headers_json;
+    purge_by_tags_posts_the_tags_body: Purge, tags, tags_json;
+    purge_by_hosts_posts_the_hosts_body: Purge, hosts, hosts_json;
+    purge_by_prefixes_posts_the_prefixes_body: Purge, prefixes, prefixes_json;
+    invalidate_everything_posts_purge_everything_true: Invalidate, everything, everything_json;
+    invalidate_by_files_posts_the_url_list: Invalidate, files, files_json;
+    invalidate_by_files_with_headers_posts_url_and_header_objects: Invalidate, files_with_headers, files_with_headers_json;
+    invalidate_by_tags_posts_the_tags_body: Invalidate, tags, tags_json;
+    invalidate_by_hosts_posts_the_hosts_body: Invalidate, hosts, hosts_json;
+    invalidate_by_prefixes_posts_the_prefixes_body: Invalidate, prefixes, prefixes_json;
+    environment_purge_everything_posts_purge_everything_true: EnvironmentPurge, everything, everything_json;
+    environment_purge_by_files_posts_the_url_list: EnvironmentPurge, files, files_json;
+    environment_purge_by_files_with_headers_posts_url_and_header_objects: EnvironmentPurge, files_with_headers, files_with_headers_json;
+    environment_purge_by_tags_posts_the_tags_body: EnvironmentPurge, tags, tags_json;
+    environment_purge_by_hosts_posts_the_hosts_body: EnvironmentPurge, hosts, hosts_json;
+    environment_purge_by_prefixes_posts_the_prefixes_body: EnvironmentPurge, prefixes, prefixes_json;
+    environment_invalidate_everything_posts_purge_everything_true: EnvironmentInvalidate, everything, everything_json;
+    environment_invalidate_by_files_posts_the_url_list: EnvironmentInvalidate, files, files_json;
+    environment_invalidate_by_files_with_headers_posts_url_and_header_objects: EnvironmentInvalidate, files_with_headers, files_with_headers_json;
+    environment_invalidate_by_tags_posts_the_tags_body: EnvironmentInvalidate, tags, tags_json;
+    environment_invalidate_by_hosts_posts_the_hosts_body: EnvironmentInvalidate, hosts, hosts_json;
+    environment_invalidate_by_prefixes_posts_the_prefixes_body: EnvironmentInvalidate, prefixes, prefixes_json;
 }
 
 #[tokio::test]
