@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use cf_cache_client::{Clock, Printable};
 use redis::aio::ConnectionManager;
 
-use super::pacing::{self, Cost, PacerUnavailable};
+use super::pacing::{self, BurstStart, Cost, PacerUnavailable};
 use super::plan::{BucketLimit, WindowLimit};
 use super::server_view::ServerView;
 use super::window::SAFETY_MARGIN;
@@ -271,8 +271,7 @@ impl Fleet {
                     keep: LEASE + length + SAFETY_MARGIN,
                     opened: bucket_key.filter(|_| opens == 1).map(|key| Opened {
                         key,
-                        went: clock.monotonic(),
-                        clock: Arc::clone(clock),
+                        start: BurstStart::now(clock),
                     }),
                 };
                 return Ok((slot, waited));
@@ -309,19 +308,10 @@ impl Fleet {
         if millis == 0 {
             return;
         }
-        let mut redis = self.redis.clone();
-        let held: Result<i64, _> = self
-            .hold
-            .key(&self.hold_key)
-            .arg(u64::try_from(millis).unwrap_or(u64::MAX))
-            .invoke_async(&mut redis)
+        let mut hold = self.hold.key(&self.hold_key);
+        hold.arg(u64::try_from(millis).unwrap_or(u64::MAX));
+        self.best_effort(&hold, "could not tell the fleet's Redis to hold off")
             .await;
-        if let Err(error) = held {
-            tracing::debug!(
-                error = %Printable(&error.to_string()),
-                "could not tell the fleet's Redis to hold off"
-            );
-        }
     }
 
     /// Keeps what an answer said, for the next call to Redis.
@@ -352,6 +342,16 @@ impl Fleet {
         news
     }
 
+    /// Runs a script whose failure has a fallback (a lease, the margin, the other processes
+    /// meeting the limit themselves): a failure is only logged, as `failed`.
+    async fn best_effort(&self, call: &redis::ScriptInvocation<'_>, failed: &str) {
+        let mut redis = self.redis.clone();
+        let done: Result<i64, _> = call.invoke_async(&mut redis).await;
+        if let Err(error) = done {
+            tracing::debug!(error = %Printable(&error.to_string()), "{failed}");
+        }
+    }
+
     fn lock_news(&self) -> std::sync::MutexGuard<'_, News> {
         self.news.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -378,8 +378,7 @@ pub(crate) struct Slot {
 #[derive(Debug)]
 struct Opened {
     key: String,
-    went: Instant,
-    clock: Arc<dyn Clock>,
+    start: BurstStart,
 }
 
 impl Slot {
@@ -388,40 +387,30 @@ impl Slot {
     /// alone covers the burst.
     pub(crate) async fn answered(self) {
         let fleet = &self.fleet;
-        let mut redis = fleet.redis.clone();
         if let Some(opened) = self.opened {
-            let taken = opened.clock.monotonic().saturating_duration_since(opened.went);
-            let late = pacing::anchor_shift(taken);
+            let late = pacing::anchor_shift(opened.start.taken());
             if !late.is_zero() {
-                let moved: Result<i64, _> = fleet
-                    .anchor
-                    .key(&opened.key)
-                    .arg(micros(late))
-                    .invoke_async(&mut redis)
+                let mut anchor = fleet.anchor.key(&opened.key);
+                anchor.arg(micros(late));
+                fleet
+                    .best_effort(
+                        &anchor,
+                        "could not anchor the fleet's bucket on a burst's first answer",
+                    )
                     .await;
-                if let Err(error) = moved {
-                    tracing::debug!(
-                        error = %Printable(&error.to_string()),
-                        "could not anchor the fleet's bucket on a burst's first answer"
-                    );
-                }
             }
         }
         let Some(member) = self.member else { return };
-        let dated: Result<i64, _> = fleet
-            .answer
-            .key(&fleet.window_key)
-            .arg(&member)
+        let mut date = fleet.answer.key(&fleet.window_key);
+        date.arg(&member)
             .arg(micros(SAFETY_MARGIN))
-            .arg(u64::try_from(self.keep.as_millis()).unwrap_or(u64::MAX))
-            .invoke_async(&mut redis)
+            .arg(u64::try_from(self.keep.as_millis()).unwrap_or(u64::MAX));
+        fleet
+            .best_effort(
+                &date,
+                "could not date a slot in the fleet's window; its lease will",
+            )
             .await;
-        if let Err(error) = dated {
-            tracing::debug!(
-                error = %Printable(&error.to_string()),
-                "could not date a slot in the fleet's window; its lease will"
-            );
-        }
     }
 }
 

@@ -80,8 +80,30 @@ pub(crate) struct Admission {
 /// arrival: its answer tells how late that may have been.
 struct Opened {
     bucket: Arc<Bucket>,
+    start: BurstStart,
+}
+
+/// When the request that opened a burst went, on the clock its answer is timed on. Shared
+/// with the fleet's bucket in Redis.
+#[derive(Debug)]
+pub(crate) struct BurstStart {
     went: Instant,
     clock: Arc<dyn Clock>,
+}
+
+impl BurstStart {
+    /// The request goes now.
+    pub(crate) fn now(clock: &Arc<dyn Clock>) -> Self {
+        Self {
+            went: clock.monotonic(),
+            clock: Arc::clone(clock),
+        }
+    }
+
+    /// How long since it went: read when its answer is in.
+    pub(crate) fn taken(&self) -> Duration {
+        self.clock.monotonic().saturating_duration_since(self.went)
+    }
 }
 
 enum Slot {
@@ -94,8 +116,7 @@ impl Admission {
     /// The request's answer is in (or it failed): its slot is dated now.
     pub(crate) async fn answered(self) {
         if let Some(opened) = self.opened {
-            let taken = opened.clock.monotonic().saturating_duration_since(opened.went);
-            opened.bucket.anchor(taken);
+            opened.bucket.anchor(opened.start.taken());
         }
         match self.slot {
             #[cfg(feature = "redis")]
@@ -196,10 +217,10 @@ impl Pacer {
                 self.clock.sleep(wait).await;
                 waited += wait;
             }
+            // After the wait: the request goes now.
             opened = reserved.opens_burst.then(|| Opened {
                 bucket: Arc::clone(bucket),
-                went: reserved.at,
-                clock: Arc::clone(&self.clock),
+                start: BurstStart::now(&self.clock),
             });
         }
         Ok(Admission { waited, slot, opened })
